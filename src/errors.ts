@@ -1,0 +1,54 @@
+/**
+ * Every error hull raises on purpose is a HullError subclass, so the CLI can print its message
+ * alone (no stack) and pick an exit code, while a bug still shows its stack.
+ */
+export class HullError extends Error {
+  override name = 'HullError';
+}
+
+/** Where in a source file something is: 1-based line and column (column counts UTF-16 units). */
+export interface SourcePosition {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** A Dockerfile that cannot be read: always names the file, line and column. */
+export class ParseError extends HullError {
+  override name = 'ParseError';
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** The sentence without the location prefix. */
+  readonly reason: string;
+
+  constructor(reason: string, at: SourcePosition) {
+    super(`${at.file}:${at.line}:${at.column}: ${reason}`);
+    this.file = at.file;
+    this.line = at.line;
+    this.column = at.column;
+    this.reason = reason;
+  }
+}
+
+/** A Dockerfile that parses but describes an impossible build (unknown stage, cycle, …). */
+export class GraphError extends HullError {
+  override name = 'GraphError';
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly reason: string;
+
+  constructor(reason: string, at: SourcePosition) {
+    super(`${at.file}:${at.line}:${at.column}: ${reason}`);
+    this.file = at.file;
+    this.line = at.line;
+    this.column = at.column;
+    this.reason = reason;
+  }
+}
+
+/** Wrong command-line usage: unknown flag, missing argument. */
+export class UsageError extends HullError {
+  override name = 'UsageError';
+}
