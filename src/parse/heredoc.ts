@@ -18,6 +18,8 @@ const raw = new ShellLex({ skipUnsetEnv: true, rawQuotes: true });
 
 /** The heredoc markers (`<<EOF`, `<<-'EOF'`, `3<<EOF` …) among the words of `line`, in order. */
 export function heredocMarkers(line: string): HeredocMarker[] {
+  // Splitting a long line into shell words is costly; a marker cannot exist without `<<`.
+  if (!line.includes('<<')) return [];
   let words: string[];
   try {
     words = lineWords.processWords(line, NO_ENV);

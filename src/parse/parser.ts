@@ -4,7 +4,6 @@ import { ParseError } from '../errors.js';
 import { acceptsHeredocs, parseArguments } from './arguments.js';
 import compiledHead, { type InstructionHead } from './generated/instruction.js';
 import { heredocMarkers, type HeredocMarker } from './heredoc.js';
-import { cookFlag } from './lex/head.js';
 import type { EscapeToken } from './lex/lines.js';
 import { LineReader } from './reader.js';
 import { ShellExpansionError } from './shell/lex.js';
@@ -86,7 +85,7 @@ function parseInstruction(source: LogicalLine, ctx: Context): Node {
 }
 
 function parseHead(text: string, line: LogicalLine, file: string): InstructionHead {
-  const parser = new nearley.Parser(headGrammar);
+  const parser = new nearley.Parser(headGrammar, { keepHistory: false });
   try {
     parser.feed(text);
   } catch (err) {
@@ -106,16 +105,15 @@ function parseHead(text: string, line: LogicalLine, file: string): InstructionHe
  */
 function cookFlags(head: InstructionHead, text: string, line: LogicalLine): { flags: Flag[]; restStart: number } {
   const flags: Flag[] = [];
-  for (const token of head.flags) {
-    const raw = cookFlag(token.text);
-    const end = token.offset + token.text.length;
-    if (raw === '--') return { flags, restStart: end };
+  for (const word of head.flags) {
+    const raw = word.cooked;
+    if (raw === '--') return { flags, restStart: word.end };
     const eq = raw.indexOf('=');
     flags.push({
       raw,
       name: eq < 0 ? raw.slice(2) : raw.slice(2, eq),
       value: eq < 0 ? null : raw.slice(eq + 1),
-      range: line.rangeAt(token.offset, end),
+      range: line.rangeAt(word.offset, word.end),
     });
   }
   return { flags, restStart: head.rest ? head.rest.offset : text.length };
