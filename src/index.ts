@@ -1,0 +1,25 @@
+/**
+ * hull's library API: what the CLI uses and what other tools may import.
+ */
+import { readFile } from 'node:fs/promises';
+import { buildGraph, type BuildGraph, type BuildGraphOptions } from './graph/index.js';
+import type { Dockerfile } from './parse/ast.js';
+import { parseDockerfile, type ParseOptions } from './parse/parser.js';
+
+export * from './errors.js';
+export type * from './parse/ast.js';
+export { parseDockerfile, type ParseOptions } from './parse/parser.js';
+export { dumpDockerfile } from './parse/dump.js';
+export { toInstructions, type Instruction } from './parse/instructions/index.js';
+export { ShellLex, ShellExpansionError, type ShellEnv } from './parse/shell/lex.js';
+export * from './graph/index.js';
+
+/** Reads and parses a Dockerfile; errors name `path`. */
+export async function parseFile(path: string, options: ParseOptions = {}): Promise<Dockerfile> {
+  return parseDockerfile(await readFile(path, 'utf8'), { file: path, ...options });
+}
+
+/** Parses a Dockerfile and builds its instruction graph. */
+export async function graphFile(path: string, options: BuildGraphOptions = {}): Promise<BuildGraph> {
+  return buildGraph(await parseFile(path), options);
+}
