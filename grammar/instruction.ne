@@ -4,49 +4,46 @@
 @{%
 import type { Token } from 'moo';
 import { headLexer } from '../lex/head.js';
+import { cons, nil, type Cons } from '../cons.js';
 
-/** One `--flag` word: quotes removed, escapes resolved, and where it stands in the line. */
-export interface FlagWord {
-  cooked: string;
-  offset: number;
-  end: number;
+/** A quoted run inside a flag; the closing quote is missing when the line ended first. */
+export interface QuotedPiece {
+  open: Token;
+  inner: Cons<Token>;
+  close: Token | null;
+}
+export type FlagPiece = Token | QuotedPiece;
+
+/** One `--flag` word as lexed; `cookFlag` turns it into text. */
+export interface FlagParts {
+  start: Token;
+  pieces: Cons<FlagPiece>;
 }
 
+/** Lists are cons lists (see cons.ts): every postprocessor here is O(1). */
 export interface InstructionHead {
   keyword: Token;
-  flags: FlagWord[];
+  flags: Cons<FlagParts>;
   rest: Token | null;
 }
 
-/** The text a piece contributes: an escape keeps only the escaped character (a lone one is dropped). */
-const cook = (t: Token): string => (t.type === 'escape' ? t.text.slice(1) : t.text);
-const endOf = (t: Token): number => t.offset + t.text.length;
 %}
 @lexer headLexer
 
-head -> %keyword flag:* rest:? %space:?
-  {% (d): InstructionHead => ({ keyword: d[0] as Token, flags: d[1] as FlagWord[], rest: d[2] as Token | null }) %}
+head -> %keyword flags rest:? %space:?
+  {% (d): InstructionHead => ({ keyword: d[0] as Token, flags: d[1] as Cons<FlagParts>, rest: d[2] as Token | null }) %}
 
-flag -> %space %flagStart piece:*
-  {% (d): FlagWord => {
-    const start = d[1] as Token;
-    const pieces = d[2] as { text: string; end: number }[];
-    return {
-      cooked: '--' + pieces.map((p) => p.text).join(''),
-      offset: start.offset,
-      end: pieces.length > 0 ? pieces[pieces.length - 1]!.end : endOf(start),
-    };
-  } %}
+flags -> null {% nil %} | flags flag {% cons %}
 
-piece -> (%plain | %escape) {% (d): { text: string; end: number } => { const t = (d[0] as Token[])[0]!; return { text: cook(t), end: endOf(t) }; } %}
-  | (%singleOpen | %doubleOpen) quoted:* %quoteClose:?
-  {% (d): { text: string; end: number } => {
-    const open = (d[0] as Token[])[0]!;
-    const inner = d[1] as Token[];
-    const close = d[2] as Token | null;
-    const last = close ?? inner[inner.length - 1] ?? open;
-    return { text: inner.map(cook).join(''), end: endOf(last) };
-  } %}
+flag -> %space %flagStart pieces {% (d): FlagParts => ({ start: d[1] as Token, pieces: d[2] as Cons<FlagPiece> }) %}
+
+pieces -> null {% nil %} | pieces piece {% cons %}
+
+piece -> (%plain | %escape) {% (d): FlagPiece => (d[0] as Token[])[0]! %}
+  | (%singleOpen | %doubleOpen) quotedPieces %quoteClose:?
+  {% (d): FlagPiece => ({ open: (d[0] as Token[])[0]!, inner: d[1] as Cons<Token>, close: d[2] as Token | null }) %}
+
+quotedPieces -> null {% nil %} | quotedPieces quoted {% cons %}
 
 quoted -> (%quoted | %escape) {% (d): Token => (d[0] as Token[])[0]! %}
 

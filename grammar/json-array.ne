@@ -5,6 +5,7 @@
 @{%
 import type { Token } from 'moo';
 import { jsonLexer } from '../lex/json.js';
+import { cons, toArray, type Cons } from '../cons.js';
 
 export interface JsonString {
   value: string;
@@ -21,10 +22,11 @@ const other = (): null => null;
 top -> _ array _ {% (d): JsonElement[] => d[1] as JsonElement[] %}
 
 array -> %lbracket _ %rbracket {% (): JsonElement[] => [] %}
-  | %lbracket _ elements _ %rbracket {% (d): JsonElement[] => d[2] as JsonElement[] %}
+  | %lbracket _ elements _ %rbracket {% (d): JsonElement[] => toArray(d[2] as Cons<JsonElement>) %}
 
-elements -> value {% (d): JsonElement[] => [d[0] as JsonElement] %}
-  | elements _ %comma _ value {% (d): JsonElement[] => { const list = d[0] as JsonElement[]; list.push(d[4] as JsonElement); return list; } %}
+# A cons list (see cons.ts): each completion is O(1) and shares, never mutates, the tail.
+elements -> value {% (d): Cons<JsonElement> => ({ item: d[0] as JsonElement, rest: null }) %}
+  | elements _ %comma _ value {% (d) => cons<JsonElement>([d[0], d[4]]) %}
 
 value -> %string {% (d): JsonElement => { const t = d[0] as Token; return { value: JSON.parse(t.text) as string, offset: t.offset }; } %}
   | %number {% other %}

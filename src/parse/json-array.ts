@@ -1,5 +1,6 @@
 import nearley from 'nearley';
 import compiled, { type JsonElement } from './generated/json-array.js';
+import { QuietParser } from './nearley.js';
 
 const grammar = nearley.Grammar.fromCompiled(compiled as unknown as nearley.CompiledRules);
 
@@ -12,8 +13,7 @@ const MAX_DEPTH = 10000;
  */
 export function parseJsonArray(text: string): JsonElement[] | null {
   if (!text.startsWith('[') || nestingExceeds(text, MAX_DEPTH)) return null;
-  // keepHistory off: the parse table of a huge array is not kept whole.
-  const parser = new nearley.Parser(grammar, { keepHistory: false });
+  const parser = new QuietParser(grammar);
   try {
     parser.feed(text);
   } catch {

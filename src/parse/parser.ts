@@ -5,6 +5,9 @@ import { acceptsHeredocs, parseArguments } from './arguments.js';
 import compiledHead, { type InstructionHead } from './generated/instruction.js';
 import { heredocMarkers, type HeredocMarker } from './heredoc.js';
 import type { EscapeToken } from './lex/lines.js';
+import { toArray } from './cons.js';
+import { cookFlag } from './lex/head.js';
+import { QuietParser } from './nearley.js';
 import { LineReader } from './reader.js';
 import { ShellExpansionError } from './shell/lex.js';
 import { leadingSpaceLength, trimmedEnd, type LogicalLine } from './source.js';
@@ -85,7 +88,7 @@ function parseInstruction(source: LogicalLine, ctx: Context): Node {
 }
 
 function parseHead(text: string, line: LogicalLine, file: string): InstructionHead {
-  const parser = new nearley.Parser(headGrammar, { keepHistory: false });
+  const parser = new QuietParser(headGrammar);
   try {
     parser.feed(text);
   } catch (err) {
@@ -105,15 +108,15 @@ function parseHead(text: string, line: LogicalLine, file: string): InstructionHe
  */
 function cookFlags(head: InstructionHead, text: string, line: LogicalLine): { flags: Flag[]; restStart: number } {
   const flags: Flag[] = [];
-  for (const word of head.flags) {
-    const raw = word.cooked;
-    if (raw === '--') return { flags, restStart: word.end };
+  for (const parts of toArray(head.flags)) {
+    const { text: raw, end } = cookFlag(parts);
+    if (raw === '--') return { flags, restStart: end };
     const eq = raw.indexOf('=');
     flags.push({
       raw,
       name: eq < 0 ? raw.slice(2) : raw.slice(2, eq),
       value: eq < 0 ? null : raw.slice(eq + 1),
-      range: line.rangeAt(word.offset, word.end),
+      range: line.rangeAt(parts.start.offset, end),
     });
   }
   return { flags, restStart: head.rest ? head.rest.offset : text.length };

@@ -1,8 +1,8 @@
 import type { Directives, Position, Range, Warning } from './ast.js';
 import { ParseError } from '../errors.js';
-import { continuationSuffix, lineLexerFor, type EscapeToken } from './lex/lines.js';
+import { lineLexerFor, type EscapeToken } from './lex/lines.js';
 import type { Token, Lexer } from 'moo';
-import { LogicalLine, leadingSpaceLength } from './source.js';
+import { LogicalLine, leadingSpaceLength, trimLineEnd } from './source.js';
 
 /** One instruction's text, continuations joined, before it is split into keyword and arguments. */
 export interface LogicalInstruction {
@@ -17,7 +17,21 @@ export interface HeredocBody {
   range: Range;
 }
 
-const DIRECTIVE = /^#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*$/;
+const DIRECTIVE = /^#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=(.*)$/;
+const RE2_SPACE = /[\t\n\f\r ]/;
+
+/**
+ * The value as BuildKit's `=\s*(.+?)\s*$` captures it, computed without that lazy regex
+ * (quadratic on long blank runs): trimmed, or the last blank when it is all blanks.
+ */
+function directiveValue(text: string): string | null {
+  let start = 0;
+  let end = text.length;
+  while (start < end && RE2_SPACE.test(text[start]!)) start++;
+  while (end > start && RE2_SPACE.test(text[end - 1]!)) end--;
+  if (start < end) return text.slice(start, end);
+  return text === '' ? null : text.slice(-1);
+}
 const KNOWN_DIRECTIVES = new Set(['syntax', 'escape', 'check']);
 
 /**
@@ -89,7 +103,7 @@ export class LineReader {
     try {
       for (let token = this.take(); token; token = this.take()) {
         start ??= { line: token.line, column: 1 };
-        let candidate = token.text.replace(/[\r\n]+$/, '');
+        let candidate = trimLineEnd(token.text);
         if (chomp) candidate = candidate.replace(/^\t+/, '');
         if (candidate === name) {
           return { content, range: { start, end: { line: token.line, column: 1 } } };
@@ -145,16 +159,20 @@ export class LineReader {
 
   /** The line's text without its line ending, and without the continuation escape if it has one. */
   private content(token: Token): string {
-    if (token.type === 'continued') return token.text.replace(continuationSuffix(this.escape), '');
-    return token.text.replace(/[\r\n]+$/, '');
+    const text = trimLineEnd(token.text);
+    if (token.type !== 'continued') return text;
+    // The lexer matched `E[ \t]*` at the end: drop the blanks, then the escape token.
+    let end = text.length;
+    while (end > 0 && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
+    return text.slice(0, end - 1);
   }
 
   private directive(token: Token): boolean {
-    const text = token.text.replace(/[\r\n]+$/, '');
+    const text = trimLineEnd(token.text);
     const match = DIRECTIVE.exec(text.slice(leadingSpaceLength(text)));
-    if (!match) return false;
+    const value = match ? directiveValue(match[2]!) : null;
+    if (!match || value === null) return false;
     const name = match[1]!.toLowerCase();
-    const value = match[2]!;
     if (!KNOWN_DIRECTIVES.has(name)) return false;
     const at = { file: this.file, line: token.line, column: 1 + leadingSpaceLength(text) };
     const directives = this.directives as Record<string, string>;

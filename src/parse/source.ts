@@ -68,6 +68,16 @@ export function leadingSpaceLength(text: string): number {
   return m ? m[0].length : 0;
 }
 
+/**
+ * `text` without its trailing `\r`/`\n` characters (Go's `TrimRight(s, "\r\n")`).
+ * A loop, not `/[\r\n]+$/`, which is quadratic on a long run of `\r` inside a line.
+ */
+export function trimLineEnd(text: string): string {
+  let end = text.length;
+  while (end > 0 && (text.charCodeAt(end - 1) === 0x0d || text.charCodeAt(end - 1) === 0x0a)) end--;
+  return text.slice(0, end);
+}
+
 /** Length of `text` without its Go-whitespace suffix. */
 export function trimmedEnd(text: string): number {
   // A backwards loop: `/\s+$/` backtracks quadratically on long runs of inner spaces.

@@ -116,6 +116,14 @@ test('flags keep their name, value and position', () => {
   assert.deepEqual(node.args.map((a) => a.range.start), [{ line: 2, column: 27 }, { line: 2, column: 29 }]);
 });
 
+test('flags built from several pieces (escapes, quotes) come out once each', () => {
+  const flags = (line: string) => parseDockerfile(line).nodes[0]!.flags.map((f) => f.raw);
+  assert.deepEqual(flags('COPY --chown="a b" --x=a\\b\\c y z'), ['--chown=a b', '--x=abc']);
+  assert.deepEqual(flags('COPY --a=\\1\\2\\3 --b x y'), ['--a=123', '--b']);
+  assert.deepEqual(flags("RUN --mount=type=secret,id='my id' --network=none x"), ['--mount=type=secret,id=my id', '--network=none']);
+  assert.deepEqual(flags('RUN --a="unterminated x y'), ['--a=unterminated x y']);
+});
+
 test('positions survive continuations', () => {
   const node = parseDockerfile('FROM a\nCOPY --from=x \\\n    src \\\n    /dst\n').nodes[1]!;
   assert.deepEqual(node.args.map((a) => [a.value, a.range.start.line, a.range.start.column]), [
@@ -141,6 +149,10 @@ test('hostile input gives a result or a ParseError, nothing else', () => {
     `FROM a\nCOPY --a="${'b '.repeat(1024 * 1024)} c d\n`,
     `FROM a\nCMD ${'['.repeat(50000)}${']'.repeat(50000)}\n`,
     `FROM a\nRUN ${'\\\n'.repeat(100000)}x\n`,
+    `FROM a\nRUN --mount=${'\\\\'.repeat(50000)} x\n`,
+    `FROM a\nRUN --m=${'"'.repeat(50000)} x\n`,
+    `# syntax = x${'\t'.repeat(100000)}y\nFROM a\n`,
+    `FROM a\nRUN x${'\r'.repeat(100000)}y\n`,
   ];
   for (const input of inputs) {
     try {

@@ -1,4 +1,6 @@
-import moo from 'moo';
+import moo, { type Token } from 'moo';
+import { toArray } from '../cons.js';
+import type { FlagParts } from '../generated/instruction.js';
 import { GO_SPACE } from '../source.js';
 
 /**
@@ -42,3 +44,22 @@ export const headLexer = moo.states({
     quoteClose: { match: '"', pop: 1 },
   },
 });
+
+/** A flag word's text: quotes removed, an escape keeps only the escaped character (a lone one is dropped). */
+export function cookFlag(flag: FlagParts): { text: string; end: number } {
+  const cook = (t: Token): string => (t.type === 'escape' ? t.text.slice(1) : t.text);
+  const endOf = (t: Token): number => t.offset + t.text.length;
+  let text = '--';
+  let end = endOf(flag.start);
+  for (const piece of toArray(flag.pieces)) {
+    if ('open' in piece) {
+      const inner = toArray(piece.inner);
+      for (const t of inner) text += cook(t);
+      end = endOf(piece.close ?? inner[inner.length - 1] ?? piece.open);
+    } else {
+      text += cook(piece);
+      end = endOf(piece);
+    }
+  }
+  return { text, end };
+}

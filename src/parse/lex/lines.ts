@@ -68,8 +68,3 @@ export function lineLexerFor(escape: EscapeToken): moo.Lexer {
   }
   return freshLexer(lexer);
 }
-
-/** The escape token and trailing blanks that made a `continued` line continue. */
-export function continuationSuffix(escape: EscapeToken): RegExp {
-  return escape === '\\' ? /\\[ \t]*\r*\n$/ : /`[ \t]*\r*\n$/;
-}
