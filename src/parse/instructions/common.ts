@@ -41,14 +41,7 @@ export function atLeastOneArgument(ctx: ParseContext, what: string): Word[] {
 }
 
 export function inlineFile(h: Heredoc): InlineFile {
-  return {
-    name: h.name,
-    content: h.chomp ? chompHeredoc(h.content) : h.content,
-    expand: h.expand,
-    chomp: h.chomp,
-    fileDescriptor: h.fileDescriptor,
-    range: h.range,
-  };
+  return h.chomp ? { ...h, content: chompHeredoc(h.content) } : h;
 }
 
 /**

@@ -1,17 +1,8 @@
 import type { ParseContext } from './common.js';
-import { parseFlags } from './flags.js';
-import { commandLine } from './run.js';
+import { parseCommandInstruction } from './command.js';
 import type { EntrypointInstruction } from './types.js';
 
-/** An empty ENTRYPOINT resets the base image's entrypoint, as in Docker. */
+/** ENTRYPOINT: the executable the container runs; setting it resets an inherited CMD (the builder's job). */
 export function parseEntrypoint(ctx: ParseContext): EntrypointInstruction {
-  parseFlags(ctx, { accepted: {} });
-  const { node } = ctx;
-  return {
-    kind: 'entrypoint',
-    node,
-    range: node.range,
-    form: node.json ? 'exec' : 'shell',
-    command: commandLine(node.json, node.args.map((a) => a.value)),
-  };
+  return parseCommandInstruction(ctx, 'entrypoint');
 }

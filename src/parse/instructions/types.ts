@@ -3,7 +3,7 @@
  * count have been checked. Words are still unexpanded: expansion needs the ARG scope of the
  * stage, which only the graph knows.
  */
-import type { Argument, Node, Range } from '../ast.js';
+import type { Argument, Heredoc, Node, Range } from '../ast.js';
 
 /** One argument as written, with where it is (for errors raised after expansion). */
 export type Word = Argument;
@@ -14,17 +14,11 @@ interface Base {
   range: Range;
 }
 
-/** A heredoc used as a file (COPY/ADD source) or as a script (RUN). */
-export interface InlineFile {
-  name: string;
-  /** The body, with leading tabs already removed for `<<-`. */
-  content: string;
-  /** False when the marker was quoted: no expansion inside the body. */
-  expand: boolean;
-  chomp: boolean;
-  fileDescriptor: number;
-  range: Range;
-}
+/**
+ * A heredoc used as a file (COPY/ADD source) or as a script (RUN): the parser's Heredoc with
+ * the body ready to use (leading tabs already removed for `<<-`).
+ */
+export type InlineFile = Heredoc;
 
 export interface FromInstruction extends Base {
   kind: 'from';

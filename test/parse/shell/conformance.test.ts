@@ -10,20 +10,11 @@ import { describe, test } from 'node:test';
 
 import { ShellExpansionError, ShellLex, envFromList, type ShellEnv } from '../../../src/parse/shell/lex.js';
 import { conformanceDir } from '../../helpers/paths.js';
+import { expansionError } from '../../helpers/shell.js';
 
 const shellDir = join(conformanceDir(), 'shell');
 const read = (name: string): string => readFileSync(join(shellDir, name), 'utf8');
 
-/** Runs `fn`; returns the ShellExpansionError it throws, or fails on any other exception. */
-function expansionError(fn: () => unknown): ShellExpansionError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ShellExpansionError, `expected ShellExpansionError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a ShellExpansionError, but expansion succeeded');
-}
 
 describe('envVarTest (ProcessWord, Unix)', () => {
   const env = new Map([

@@ -3,18 +3,10 @@ import { describe, test } from 'node:test';
 
 import { HullError } from '../../../src/errors.js';
 import { ShellExpansionError, ShellLex, envFromList, type ShellLexOptions } from '../../../src/parse/shell/lex.js';
+import { expansionError } from '../../helpers/shell.js';
 
 const env = envFromList(['PWD=/home', 'EMPTY=', 'SPACED= a  b ', 'V=a/b/c.tar.gz', 'GLOB=a*b']);
 
-function expansionError(fn: () => unknown): ShellExpansionError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ShellExpansionError, `expected ShellExpansionError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a ShellExpansionError, but expansion succeeded');
-}
 
 function table(options: ShellLexOptions, rows: [string, string][]): void {
   const lex = new ShellLex(options);
