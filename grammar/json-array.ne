@@ -19,14 +19,15 @@ const other = (): null => null;
 %}
 @lexer jsonLexer
 
-top -> _ array _ {% (d): JsonElement[] => d[1] as JsonElement[] %}
+# Tokens carry their trailing whitespace (src/parse/lex/json.ts): no whitespace rules here.
+top -> array {% id %}
 
-array -> %lbracket _ %rbracket {% (): JsonElement[] => [] %}
-  | %lbracket _ elements _ %rbracket {% (d): JsonElement[] => toArray(d[2] as Cons<JsonElement>) %}
+array -> %lbracket %rbracket {% (): JsonElement[] => [] %}
+  | %lbracket elements %rbracket {% (d): JsonElement[] => toArray(d[1] as Cons<JsonElement>) %}
 
 # A cons list (see cons.ts): each completion is O(1) and shares, never mutates, the tail.
 elements -> value {% (d): Cons<JsonElement> => ({ item: d[0] as JsonElement, rest: null }) %}
-  | elements _ %comma _ value {% (d) => cons<JsonElement>([d[0], d[4]]) %}
+  | elements %comma value {% (d) => cons<JsonElement>([d[0], d[2]]) %}
 
 value -> %string {% (d): JsonElement => { const t = d[0] as Token; return { value: JSON.parse(t.text) as string, offset: t.offset }; } %}
   | %number {% other %}
@@ -34,11 +35,9 @@ value -> %string {% (d): JsonElement => { const t = d[0] as Token; return { valu
   | array {% other %}
   | object {% other %}
 
-object -> %lbrace _ %rbrace
-  | %lbrace _ members _ %rbrace
+object -> %lbrace %rbrace
+  | %lbrace members %rbrace
 
-members -> member | members _ %comma _ member
+members -> member | members %comma member
 
-member -> %string _ %colon _ value
-
-_ -> %ws:?
+member -> %string %colon value

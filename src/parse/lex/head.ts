@@ -23,7 +23,8 @@ export const headLexer = moo.states({
   },
   flags: {
     space,
-    flagStart: { match: '--', push: 'flag' },
+    // The flag's leading plain run comes with `--`: most flags are then a single token.
+    flagStart: { match: new RegExp(`--[^${GO_SPACE}'"\\\\]*`), push: 'flag' },
     rest: { match: /[^]+/, lineBreaks: true },
   },
   flag: {
@@ -49,7 +50,7 @@ export const headLexer = moo.states({
 export function cookFlag(flag: FlagParts): { text: string; end: number } {
   const cook = (t: Token): string => (t.type === 'escape' ? t.text.slice(1) : t.text);
   const endOf = (t: Token): number => t.offset + t.text.length;
-  let text = '--';
+  let text = flag.start.text;
   let end = endOf(flag.start);
   for (const piece of toArray(flag.pieces)) {
     if ('open' in piece) {
