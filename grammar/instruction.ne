@@ -45,6 +45,6 @@ piece -> (%plain | %escape) {% (d): FlagPiece => (d[0] as Token[])[0]! %}
 
 quotedPieces -> null {% nil %} | quotedPieces quoted {% cons %}
 
-quoted -> (%quoted | %escape) {% (d): Token => (d[0] as Token[])[0]! %}
+quoted -> (%quoted | %quotedEscape) {% (d): Token => (d[0] as Token[])[0]! %}
 
 rest -> %space %rest {% (d): Token => d[1] as Token %}

@@ -151,6 +151,8 @@ test('hostile input gives a result or a ParseError, nothing else', () => {
     `FROM a\nRUN ${'\\\n'.repeat(100000)}x\n`,
     `FROM a\nRUN --mount=${'\\\\'.repeat(50000)} x\n`,
     `FROM a\nRUN --m=${'"'.repeat(50000)} x\n`,
+    `FROM a\nRUN --x='${'\\'.repeat(50000)} y\n`,
+    `FROM a\nRUN --x="${'\\'.repeat(50000)} y\n`,
     `# syntax = x${'\t'.repeat(100000)}y\nFROM a\n`,
     `FROM a\nRUN x${'\r'.repeat(100000)}y\n`,
   ];

@@ -34,21 +34,23 @@ export const headLexer = moo.states({
     singleOpen: { match: "'", push: 'single' },
     doubleOpen: { match: '"', push: 'double' },
   },
+  // Escapes inside quotes are their own token type: were they `escape` like outside, the
+  // grammar could not tell where an unclosed quote ends and would try every place.
   single: {
     quoted: { match: /[^'\\]+/, lineBreaks: true },
-    escape,
+    quotedEscape: escape,
     quoteClose: { match: "'", pop: 1 },
   },
   double: {
     quoted: { match: /[^"\\]+/, lineBreaks: true },
-    escape,
+    quotedEscape: escape,
     quoteClose: { match: '"', pop: 1 },
   },
 });
 
 /** A flag word's text: quotes removed, an escape keeps only the escaped character (a lone one is dropped). */
 export function cookFlag(flag: FlagParts): { text: string; end: number } {
-  const cook = (t: Token): string => (t.type === 'escape' ? t.text.slice(1) : t.text);
+  const cook = (t: Token): string => (t.type === 'escape' || t.type === 'quotedEscape' ? t.text.slice(1) : t.text);
   const endOf = (t: Token): number => t.offset + t.text.length;
   let text = flag.start.text;
   let end = endOf(flag.start);

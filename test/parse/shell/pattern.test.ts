@@ -14,23 +14,13 @@ import {
   type PatternResult,
 } from '../../../src/parse/shell/pattern.js';
 import { conformanceDir } from '../../helpers/paths.js';
+import { mulberry32 } from '../../helpers/random.js';
 
 function value(result: PatternResult): string {
   assert.ok(result.ok, result.ok ? '' : result.reason);
   return result.value;
 }
 
-/** Deterministic PRNG (mulberry32) so a failing random case can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface PatternToRegex {
   cases: { pattern: string; regex: string }[];
@@ -165,7 +155,7 @@ function goReplaceAll(text: string, source: string, replacement: string): string
 }
 
 describe('differential: NFA against backtracking regexps on random inputs', () => {
-  const rnd = random(20240611);
+  const rnd = mulberry32(20240611);
   const pick = (alphabet: string, max: number): string => {
     let s = '';
     const n = Math.floor(rnd() * (max + 1));
