@@ -52,3 +52,23 @@ export class GraphError extends HullError {
 export class UsageError extends HullError {
   override name = 'UsageError';
 }
+
+/** A layer that cannot be written, read or extracted: malformed tar, missing tool, I/O trouble. */
+export class LayerError extends HullError {
+  override name = 'LayerError';
+  /** The tar entry (or file) the error is about, when there is one. */
+  readonly entry: string | undefined;
+
+  constructor(message: string, entry?: string) {
+    super(message);
+    this.entry = entry;
+  }
+}
+
+/**
+ * A layer entry that tries to reach outside the extraction target (traversal, escaping symlink or
+ * hardlink, NUL in a name): extraction stops at that entry and nothing outside the target is touched.
+ */
+export class UnsafeArchiveError extends LayerError {
+  override name = 'UnsafeArchiveError';
+}

@@ -1,12 +1,28 @@
 import { HullError, UsageError } from '../errors.js';
+import { diffCommand } from './commands/diff.js';
 import { graphCommand } from './commands/graph.js';
+import { historyCommand } from './commands/history.js';
+import { imagesCommand } from './commands/images.js';
+import { importCommand } from './commands/import.js';
+import { inspectCommand } from './commands/inspect.js';
 import { parseCommand } from './commands/parse.js';
+import { pruneCommand } from './commands/prune.js';
+import { rmiCommand } from './commands/rmi.js';
+import { tagCommand } from './commands/tag.js';
 import { describeError } from './report.js';
 import type { Command, Io } from './types.js';
 
 const COMMANDS: Record<string, Command> = {
   parse: parseCommand,
   graph: graphCommand,
+  images: imagesCommand,
+  import: importCommand,
+  tag: tagCommand,
+  rmi: rmiCommand,
+  inspect: inspectCommand,
+  history: historyCommand,
+  diff: diffCommand,
+  prune: pruneCommand,
 };
 
 const USAGE = `Usage: hull COMMAND [OPTIONS]

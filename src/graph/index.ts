@@ -9,12 +9,12 @@ import { toInstructions } from '../parse/instructions/index.js';
 import { evaluateGlobals, Expander, PLATFORM_ARGS, PROXY_ARGS } from './args.js';
 import { buildOrder, findCycle, reachableFrom, type StageNames } from './deps.js';
 import { planStage, type PlanContext, type StageEnd } from './plan.js';
-import { hostPlatform, parsePlatform, platformArgs, type Platform } from './platform.js';
+import { hostPlatform, parsePlatform, platformArgs, type Platform } from '../image/platform.js';
 import { checkStageNames, splitStages } from './stages.js';
 import type { BuildGraph, BuildGraphOptions, ExternalImage, GraphWarning, Stage } from './types.js';
 
 export type * from './types.js';
-export { type Platform, parsePlatform, formatPlatform, hostPlatform, platformArgs, armVariant } from './platform.js';
+export { type Platform, parsePlatform, formatPlatform, hostPlatform, platformArgs, armVariant } from '../image/platform.js';
 export { PROXY_ARGS, PLATFORM_ARGS, stageArgValue, mergeEnv, Expander, type ArgSources } from './args.js';
 export { renderText } from './render/text.js';
 export { renderDot } from './render/dot.js';

@@ -6,7 +6,7 @@ import { GraphError } from '../errors.js';
 import { splitCsv, type FromInstruction, type RunInstruction, type Word } from '../parse/instructions/index.js';
 import { defaultWord, mergeEnv, PLATFORM_ARGS, stageArgValue, type Expander, type GlobalScope } from './args.js';
 import { resolveBase, resolveSource, type StageNames } from './deps.js';
-import { formatPlatform, parsePlatform } from './platform.js';
+import { formatPlatform, parsePlatform } from '../image/platform.js';
 import type { StageDraft } from './stages.js';
 import type { Dependency, GraphWarning, Stage, Step } from './types.js';
 

@@ -1,6 +1,6 @@
 import type { SourcePosition } from '../errors.js';
 import type { ArgInstruction, FromInstruction, Instruction } from '../parse/instructions/index.js';
-import type { Platform } from './platform.js';
+import type { Platform } from '../image/platform.js';
 
 export interface BuildGraphOptions {
   /** The stage whose image is the result (by name); default: the last stage. */

@@ -6,17 +6,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { main } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/types.js';
+import { runCli } from '../helpers/cli.js';
 import { conformanceDir, repoRoot } from '../helpers/paths.js';
 
-async function run(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (t) => void (out += t), err: (t) => void (err += t), stdin: async () => stdin, sources: new Map() };
-  const code = await main(args, io);
-  return { code, out, err };
-}
+const run = runCli;
 
 function scratch(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'hull-cli-'));

@@ -1,4 +1,4 @@
-import { formatPlatform } from '../platform.js';
+import { formatPlatform } from '../../image/platform.js';
 import type { BaseRef, BuildGraph, DependencyKind } from '../types.js';
 import { stepText } from './common.js';
 

@@ -1,4 +1,4 @@
-import { formatPlatform } from '../platform.js';
+import { formatPlatform } from '../../image/platform.js';
 import type { BuildGraph, Dependency } from '../types.js';
 import { depLabel, fromText, stageLabel, stepText } from './common.js';
 

@@ -1,0 +1,202 @@
+/**
+ * Directory → layer blob, in one streaming pass:
+ *
+ *   walk ─▶ tar bytes ─▶ sha256 (diffID) ─▶ compressor ─▶ sha256 (digest) ─▶ file
+ *
+ * with backpressure end to end (stream.pipeline), so memory stays bounded whatever the size.
+ * Headers are normalised (numeric ids only, mode bits and mtime as on disk, mtime clamped to
+ * SOURCE_DATE_EPOCH or forced) and entries come in a fixed order, so the same tree always gives the
+ * same bytes.
+ */
+import type { BigIntStats } from 'node:fs';
+import { readlink, realpath } from 'node:fs/promises';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { LayerError } from '../errors.js';
+import { createCompressor, type CompressOptions, type Compression } from './compress.js';
+import { DigestStream } from './digest.js';
+import { fileChunks, readAhead, readWhole, SMALL_FILE } from './read-ahead.js';
+import { Coalescer } from './tar/coalesce.js';
+import { encodeHeader, endOfArchive, padding, type TarHeader } from './tar/header.js';
+import { deviceNumbers, walk } from './walk.js';
+import {
+  checkNotWhiteoutName,
+  checkOverlaySupported,
+  isOpaqueDir,
+  isOverlayWhiteout,
+  opaqueEntryName,
+  whiteoutEntryName,
+} from './whiteout.js';
+import { isLayerXattr, isOverlayXattr, readTreeXattrs, type Xattrs } from './xattrs.js';
+
+export interface TarOptions {
+  /**
+   * `overlay`: the directory is an overlayfs upper dir, whose 0/0 char devices and opaque xattrs
+   * become `.wh.` entries. `none` (default): a plain tree, stored as it is.
+   */
+  whiteouts?: 'overlay' | 'none';
+  /** Clamp every mtime to at most this (seconds since the epoch), as SOURCE_DATE_EPOCH asks. */
+  sourceDateEpoch?: number;
+  /** Set every mtime to this (seconds since the epoch). Wins over sourceDateEpoch. */
+  mtime?: number;
+  /** Read and store xattrs (default true). Needs getfattr (Debian package `attr`). */
+  xattrs?: boolean;
+  /** Told about things skipped on purpose (sockets). */
+  onWarning?: (message: string) => void;
+}
+
+export interface WriteLayerOptions extends TarOptions, CompressOptions {}
+
+export interface LayerBlob {
+  /** sha256 of the uncompressed tar: what an image config lists in rootfs.diff_ids. */
+  diffID: string;
+  /** sha256 of the bytes written: the blob's digest in a manifest. */
+  digest: string;
+  /** Bytes written. */
+  size: number;
+  /** Bytes of the uncompressed tar. */
+  uncompressedSize: number;
+  compression: Compression;
+}
+
+/** What the tar stream is cut into for the stages after it. */
+const OUTPUT_CHUNK = 512 * 1024;
+
+/** The uncompressed, deterministic tar stream of `dir`. */
+export function tarDirectory(dir: string, options: TarOptions = {}): Readable {
+  return Readable.from(tarChunks(dir, options), { objectMode: false, highWaterMark: OUTPUT_CHUNK });
+}
+
+/** Packs `dir` into `out` (which is ended) and returns the digests, all computed on the way. */
+export async function writeLayer(dir: string, out: Writable, options: WriteLayerOptions = {}): Promise<LayerBlob> {
+  return compressLayer(tarDirectory(dir, options), out, options);
+}
+
+/** Compresses an uncompressed layer tar into `out` (which is ended); both digests are computed on the way. */
+export async function compressLayer(tar: Readable, out: Writable, options: CompressOptions = {}): Promise<LayerBlob> {
+  const diff = new DigestStream();
+  const blob = new DigestStream();
+  await pipeline(tar, diff, createCompressor(options), blob, out);
+  return {
+    diffID: diff.digest,
+    digest: blob.digest,
+    size: blob.size,
+    uncompressedSize: diff.size,
+    compression: options.compression ?? 'gzip',
+  };
+}
+
+function mtimeOf(stat: BigIntStats, options: TarOptions): number {
+  if (options.mtime !== undefined) return options.mtime;
+  let t = Number(stat.mtimeNs / 1_000_000_000n);
+  if (t < 0) t = 0; // before 1970: not worth a PAX record, and no layer means it
+  if (options.sourceDateEpoch !== undefined && t > options.sourceDateEpoch) t = options.sourceDateEpoch;
+  return t;
+}
+
+function baseHeader(name: string, stat: BigIntStats, options: TarOptions): TarHeader {
+  return {
+    name,
+    type: 'file',
+    mode: Number(stat.mode) & 0o7777,
+    uid: Number(stat.uid),
+    gid: Number(stat.gid),
+    size: 0,
+    mtime: mtimeOf(stat, options),
+    linkname: '',
+    devmajor: 0,
+    devminor: 0,
+    xattrs: new Map(),
+  };
+}
+
+/** The empty regular file that stands for a whiteout. */
+function markerHeader(name: string, mtime: number): TarHeader {
+  return { name, type: 'file', mode: 0, uid: 0, gid: 0, size: 0, mtime, linkname: '', devmajor: 0, devminor: 0, xattrs: new Map() };
+}
+
+function layerXattrs(all: Xattrs | undefined, rel: string, options: TarOptions): Xattrs {
+  const out: Xattrs = new Map();
+  if (!all) return out;
+  for (const [k, v] of all) {
+    if (!isLayerXattr(k)) continue;
+    // A PAX key ends at the first '=', so such a name cannot be stored (Go's writer refuses it too).
+    if (k.includes('=')) options.onWarning?.(`'${rel}': skipping xattr ${JSON.stringify(k)}: '=' cannot appear in a PAX record key`);
+    else out.set(k, v);
+  }
+  return out;
+}
+
+async function* tarChunks(dir: string, options: TarOptions): AsyncGenerator<Buffer> {
+  const root = await realpath(dir);
+  const overlay = options.whiteouts === 'overlay';
+  const keepXattr = (name: string): boolean => isLayerXattr(name) || (overlay && isOverlayXattr(name));
+  const xattrs = options.xattrs === false ? new Map<string, Xattrs>() : await readTreeXattrs(root, keepXattr);
+  const firstLink = new Map<string, string>();
+  const out = new Coalescer(OUTPUT_CHUNK);
+
+  for await (const { rel, abs, stat, data } of readAhead(walk(root))) {
+    const attrs = xattrs.get(rel);
+    if (overlay) {
+      checkOverlaySupported(attrs, rel);
+      if (isOverlayWhiteout(stat)) {
+        yield* out.push(encodeHeader(markerHeader(whiteoutEntryName(rel), mtimeOf(stat, options))));
+        continue;
+      }
+    }
+    checkNotWhiteoutName(rel);
+
+    const h = baseHeader(stat.isDirectory() ? `${rel}/` : rel, stat, options);
+    if (!stat.isDirectory() && stat.nlink > 1n) {
+      const key = `${stat.dev}:${stat.ino}`;
+      const first = firstLink.get(key);
+      if (first !== undefined) {
+        h.type = 'link';
+        h.linkname = first;
+        yield* out.push(encodeHeader(h));
+        continue;
+      }
+      firstLink.set(key, rel);
+    }
+    h.xattrs = layerXattrs(attrs, rel, options);
+
+    if (stat.isDirectory()) {
+      h.type = 'directory';
+      yield* out.push(encodeHeader(h));
+      if (overlay && isOpaqueDir(attrs)) yield* out.push(encodeHeader(markerHeader(opaqueEntryName(rel), h.mtime)));
+    } else if (stat.isFile()) {
+      h.size = Number(stat.size);
+      yield* out.push(encodeHeader(h));
+      if (h.size === 0) continue;
+      if (data) {
+        yield* out.push(await data);
+      } else if (h.size <= SMALL_FILE) {
+        yield* out.push(await readWhole(abs, h.size, rel));
+      } else {
+        yield* out.flush();
+        yield* fileChunks(abs, h.size, rel);
+      }
+      yield* out.push(padding(h.size));
+    } else if (stat.isSymbolicLink()) {
+      h.type = 'symlink';
+      const target = await readlink(abs, { encoding: 'buffer' });
+      h.linkname = target.toString('utf8');
+      if (!Buffer.from(h.linkname, 'utf8').equals(target)) throw new LayerError(`symlink '${rel}' has a target that is not valid UTF-8`, rel);
+      yield* out.push(encodeHeader(h));
+    } else if (stat.isCharacterDevice() || stat.isBlockDevice()) {
+      h.type = stat.isCharacterDevice() ? 'char' : 'block';
+      const { major, minor } = deviceNumbers(stat.rdev);
+      h.devmajor = major;
+      h.devminor = minor;
+      yield* out.push(encodeHeader(h));
+    } else if (stat.isFIFO()) {
+      h.type = 'fifo';
+      yield* out.push(encodeHeader(h));
+    } else {
+      // Sockets belong to a running process, not to an image (Docker skips them too).
+      options.onWarning?.(`skipping socket '${rel}'`);
+    }
+  }
+  yield* out.push(endOfArchive());
+  yield* out.flush();
+}
