@@ -13,6 +13,21 @@ export { dumpDockerfile } from './parse/dump.js';
 export { toInstructions, type Instruction } from './parse/instructions/index.js';
 export { ShellLex, ShellExpansionError, type ShellEnv } from './parse/shell/lex.js';
 export * from './graph/index.js';
+export * from './image/index.js';
+export * from './store/index.js';
+export {
+  writeLayer,
+  compressLayer,
+  tarDirectory,
+  extractLayer,
+  normalizeTar,
+  decompress,
+  listChanges,
+  type LayerBlob,
+  type WriteLayerOptions,
+  type ExtractOptions,
+} from './layer/index.js';
+export { importRootfs, type ImportOptions, type ImportResult } from './store/import.js';
 
 /** Reads and parses a Dockerfile; errors name `path`. */
 export async function parseFile(path: string, options: ParseOptions = {}): Promise<Dockerfile> {

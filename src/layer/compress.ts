@@ -5,10 +5,11 @@
 import { PassThrough, Readable, pipeline, type Duplex, type Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { LayerError } from '../errors.js';
+import type { Compression } from '../image/mediatypes.js';
 import { ParallelGzip } from './pgzip.js';
 import { ProcessStream } from './subprocess.js';
 
-export type Compression = 'gzip' | 'zstd' | 'none';
+export type { Compression };
 
 /** zstd level used unless told otherwise; part of the output format like the gzip block size. */
 export const DEFAULT_ZSTD_LEVEL = 3;
