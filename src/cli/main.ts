@@ -5,9 +5,11 @@ import { historyCommand } from './commands/history.js';
 import { imagesCommand } from './commands/images.js';
 import { importCommand } from './commands/import.js';
 import { inspectCommand } from './commands/inspect.js';
+import { loadCommand } from './commands/load.js';
 import { parseCommand } from './commands/parse.js';
 import { pruneCommand } from './commands/prune.js';
 import { rmiCommand } from './commands/rmi.js';
+import { saveCommand } from './commands/save.js';
 import { tagCommand } from './commands/tag.js';
 import { describeError } from './report.js';
 import type { Command, Io } from './types.js';
@@ -23,6 +25,8 @@ const COMMANDS: Record<string, Command> = {
   history: historyCommand,
   diff: diffCommand,
   prune: pruneCommand,
+  save: saveCommand,
+  load: loadCommand,
 };
 
 const USAGE = `Usage: hull COMMAND [OPTIONS]
