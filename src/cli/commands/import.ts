@@ -3,6 +3,7 @@ import { normalizeReference } from '../../image/reference.js';
 import { parsePlatform } from '../../image/platform.js';
 import type { Compression } from '../../layer/compress.js';
 import { importRootfs } from '../../store/import.js';
+import { binaryStreams } from '../binary.js';
 import { parseOptions } from '../options.js';
 import { ROOT_OPTION, ROOT_USAGE, withStore } from '../store.js';
 import type { Command } from '../types.js';
@@ -42,7 +43,7 @@ Reproducible: with SOURCE_DATE_EPOCH set, the image's date and every file's mtim
         ...(values.platform !== undefined && { platform: parsePlatform(values.platform) }),
         ...(values.message !== undefined && { message: values.message }),
         ...(epoch !== undefined && epoch !== '' && { sourceDateEpoch: Number(epoch) }),
-        stdin: process.stdin,
+        stdin: binaryStreams(io).stdin,
       }),
     );
     io.out(`${result.config.digest}\n`);
