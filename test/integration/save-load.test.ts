@@ -4,29 +4,15 @@
  * (Debian package, see test/setup.sh).
  */
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { Store } from '../../src/store/index.js';
 import { hull } from '../helpers/archive.js';
 import { putImage, tempDir, tinyImage, type TinyImage } from '../helpers/image.js';
+import { hasTool, skopeo, type SkopeoInspect } from '../helpers/skopeo.js';
 
-const run = promisify(execFile);
-const skip = spawnSync('skopeo', ['--version']).status === 0 ? false : 'skopeo not installed (run test/setup.sh)';
+const skip = hasTool('skopeo') ? false : 'skopeo not installed (run test/setup.sh)';
 
-interface Inspect {
-  Digest: string;
-  Architecture: string;
-  Os: string;
-  Layers: string[];
-  Labels: Record<string, string> | null;
-}
-
-async function skopeo(...args: string[]): Promise<string> {
-  const { stdout } = await run('skopeo', ['--insecure-policy', ...args], { maxBuffer: 16 << 20 });
-  return stdout;
-}
 
 describe('hull save / load against skopeo', { skip }, () => {
   let dir: string;
@@ -67,7 +53,7 @@ describe('hull save / load against skopeo', { skip }, () => {
   it('skopeo reads the docker-archive: config, diff IDs as layers, labels', async () => {
     const file = join(dir, 'docker.tar');
     await save(file, 'hulltest:v1');
-    const info = JSON.parse(await skopeo('inspect', `docker-archive:${file}`)) as Inspect;
+    const info = JSON.parse(await skopeo('inspect', `docker-archive:${file}`)) as SkopeoInspect;
     assert.deepEqual(info.Layers, image.diffIds);
     assert.equal(info.Architecture, 'amd64');
     assert.equal(info.Os, 'linux');
@@ -79,8 +65,8 @@ describe('hull save / load against skopeo', { skip }, () => {
   it('skopeo finds each image of a multi-image docker-archive by its tag', async () => {
     const file = join(dir, 'two.tar');
     await save(file, 'hulltest:v1', 'localhost:5000/team/other:2');
-    const a = JSON.parse(await skopeo('inspect', `docker-archive:${file}:hulltest:v1`)) as Inspect;
-    const b = JSON.parse(await skopeo('inspect', `docker-archive:${file}:localhost:5000/team/other:2`)) as Inspect;
+    const a = JSON.parse(await skopeo('inspect', `docker-archive:${file}:hulltest:v1`)) as SkopeoInspect;
+    const b = JSON.parse(await skopeo('inspect', `docker-archive:${file}:localhost:5000/team/other:2`)) as SkopeoInspect;
     assert.deepEqual(a.Layers, image.diffIds);
     assert.deepEqual(b.Layers, other.diffIds);
     assert.equal(b.Architecture, 'arm64');
@@ -88,17 +74,17 @@ describe('hull save / load against skopeo', { skip }, () => {
 
   it('the docker-archive is an OCI archive too', async () => {
     const file = join(dir, 'docker.tar');
-    const info = JSON.parse(await skopeo('inspect', `oci-archive:${file}`)) as Inspect;
+    const info = JSON.parse(await skopeo('inspect', `oci-archive:${file}`)) as SkopeoInspect;
     assert.deepEqual(info.Layers, image.diffIds);
   });
 
   it('skopeo reads the OCI archive by full reference, with the stored manifest digest', async () => {
     const file = join(dir, 'oci.tar');
     await save(file, '--format', 'oci', 'hulltest:v1', 'localhost:5000/team/other:2');
-    const info = JSON.parse(await skopeo('inspect', `oci-archive:${file}:docker.io/library/hulltest:v1`)) as Inspect;
+    const info = JSON.parse(await skopeo('inspect', `oci-archive:${file}:docker.io/library/hulltest:v1`)) as SkopeoInspect;
     assert.equal(info.Digest, image.manifest.digest);
     assert.deepEqual(info.Layers, image.layers.map((l) => l.digest));
-    const second = JSON.parse(await skopeo('inspect', `oci-archive:${file}:localhost:5000/team/other:2`)) as Inspect;
+    const second = JSON.parse(await skopeo('inspect', `oci-archive:${file}:localhost:5000/team/other:2`)) as SkopeoInspect;
     assert.equal(second.Digest, other.manifest.digest);
   });
 
@@ -106,7 +92,7 @@ describe('hull save / load against skopeo', { skip }, () => {
     const layout = join(dir, 'copied');
     await skopeo('copy', `docker-archive:${join(dir, 'docker.tar')}`, `oci:${layout}:fromdocker`);
     await skopeo('copy', `oci-archive:${join(dir, 'oci.tar')}:docker.io/library/hulltest:v1`, `oci:${layout}:fromoci`);
-    const fromOci = JSON.parse(await skopeo('inspect', `oci:${layout}:fromoci`)) as Inspect;
+    const fromOci = JSON.parse(await skopeo('inspect', `oci:${layout}:fromoci`)) as SkopeoInspect;
     assert.equal(fromOci.Digest, image.manifest.digest);
     const config = JSON.parse(await skopeo('inspect', '--config', `oci:${layout}:fromdocker`)) as { rootfs: { diff_ids: string[] } };
     assert.deepEqual(config.rootfs.diff_ids, image.diffIds);

@@ -4,7 +4,7 @@
  * layout hull reads back. Needs `skopeo` and `umoci` (Debian packages, see test/setup.sh).
  */
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,24 +12,12 @@ import { after, before, describe, it } from 'node:test';
 import { createIndex, MediaType, parsePlatform, serialize, toOciPlatform } from '../../src/image/index.js';
 import { Store } from '../../src/store/index.js';
 import { putImage, tempDir, tinyImage, type TinyImage } from '../helpers/image.js';
+import { hasTool, skopeo, type SkopeoInspect } from '../helpers/skopeo.js';
 
 const run = promisify(execFile);
-const has = (tool: string): boolean => spawnSync(tool, ['--version'], { encoding: 'utf8' }).status === 0;
-const missing = ['skopeo', 'umoci'].filter((t) => !has(t));
+const missing = ['skopeo', 'umoci'].filter((t) => !hasTool(t));
 const skip = missing.length > 0 ? `${missing.join(' and ')} not installed (run test/setup.sh)` : false;
 
-interface Inspect {
-  Digest: string;
-  Architecture: string;
-  Os: string;
-  Layers: string[];
-  Labels: Record<string, string> | null;
-}
-
-async function skopeo(...args: string[]): Promise<string> {
-  const { stdout } = await run('skopeo', ['--insecure-policy', ...args], { maxBuffer: 16 << 20 });
-  return stdout;
-}
 
 describe('the store as an OCI layout, read by skopeo and umoci', { skip }, () => {
   let dir: string;
@@ -72,7 +60,7 @@ describe('the store as an OCI layout, read by skopeo and umoci', { skip }, () =>
   });
 
   it('skopeo inspects a tag by its full reference', async () => {
-    const info = JSON.parse(await skopeo('inspect', `oci:${layout}:${REF}`)) as Inspect;
+    const info = JSON.parse(await skopeo('inspect', `oci:${layout}:${REF}`)) as SkopeoInspect;
     assert.equal(info.Digest, image.manifest.digest);
     assert.deepEqual(info.Layers, image.layers.map((l) => l.digest));
     assert.equal(info.Architecture, 'amd64');
@@ -83,7 +71,7 @@ describe('the store as an OCI layout, read by skopeo and umoci', { skip }, () =>
   });
 
   it('skopeo addresses a registry reference with a port', async () => {
-    const info = JSON.parse(await skopeo('inspect', `oci:${layout}:${PRIVATE}`)) as Inspect;
+    const info = JSON.parse(await skopeo('inspect', `oci:${layout}:${PRIVATE}`)) as SkopeoInspect;
     assert.equal(info.Digest, arm.manifest.digest);
     assert.equal(info.Architecture, 'arm64');
   });
@@ -91,7 +79,7 @@ describe('the store as an OCI layout, read by skopeo and umoci', { skip }, () =>
   it('skopeo copies an image out of the store unchanged', async () => {
     const other = join(dir, 'copy');
     await skopeo('copy', `oci:${layout}:${REF}`, `oci:${other}:x`);
-    const info = JSON.parse(await skopeo('inspect', `oci:${other}:x`)) as Inspect;
+    const info = JSON.parse(await skopeo('inspect', `oci:${other}:x`)) as SkopeoInspect;
     assert.equal(info.Digest, image.manifest.digest, 'same manifest bytes');
     assert.deepEqual(info.Layers, image.layers.map((l) => l.digest));
   });
@@ -107,7 +95,7 @@ describe('the store as an OCI layout, read by skopeo and umoci', { skip }, () =>
     const report = await fresh.prune({ all: true });
     assert.deepEqual(report.blobs, [], 'everything skopeo and hull wrote is tagged');
     await fresh.close();
-    const info = JSON.parse(await skopeo('inspect', `oci:${layout}:docker.io/library/copied:2`)) as Inspect;
+    const info = JSON.parse(await skopeo('inspect', `oci:${layout}:docker.io/library/copied:2`)) as SkopeoInspect;
     assert.equal(info.Digest, image.manifest.digest);
   });
 
@@ -141,11 +129,11 @@ describe('the store as an OCI layout, read by skopeo and umoci', { skip }, () =>
     const raw = JSON.parse(await skopeo('inspect', '--raw', ref)) as { mediaType: string };
     assert.equal(raw.mediaType, MediaType.ociIndex);
     // skopeo reports the index's digest and the chosen manifest's layers and platform.
-    const armInfo = JSON.parse(await skopeo('inspect', '--override-os', 'linux', '--override-arch', 'arm64', ref)) as Inspect;
+    const armInfo = JSON.parse(await skopeo('inspect', '--override-os', 'linux', '--override-arch', 'arm64', ref)) as SkopeoInspect;
     assert.equal(armInfo.Digest, index.descriptor.digest);
     assert.equal(armInfo.Architecture, 'arm64');
     assert.deepEqual(armInfo.Layers, arm.layers.map((l) => l.digest));
-    const amdInfo = JSON.parse(await skopeo('inspect', '--override-os', 'linux', '--override-arch', 'amd64', ref)) as Inspect;
+    const amdInfo = JSON.parse(await skopeo('inspect', '--override-os', 'linux', '--override-arch', 'amd64', ref)) as SkopeoInspect;
     assert.equal(amdInfo.Architecture, 'amd64');
     assert.deepEqual(amdInfo.Layers, image.layers.map((l) => l.digest));
     await run('skopeo', ['--insecure-policy', 'copy', '--all', ref, `oci:${join(dir, 'multi')}:all`]);

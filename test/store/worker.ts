@@ -12,18 +12,8 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { sha256Of } from '../../src/image/index.js';
 import { Store } from '../../src/store/index.js';
 import { putImage, tinyImage } from '../helpers/image.js';
+import { mulberry32 } from '../helpers/random.js';
 
-/** A small deterministic generator (mulberry32), so a seed replays the same sequence of operations. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A blob streamed in 64 KiB chunks with a pause between them, so a kill can land mid-write. */
 async function* slowBytes(size: number, fill: number): AsyncGenerator<Buffer> {
@@ -43,7 +33,7 @@ async function fillSnapshot(dir: string, id: string): Promise<void> {
 }
 
 async function churn(root: string, seed: number): Promise<void> {
-  const rnd = random(seed);
+  const rnd = mulberry32(seed);
   const store = await Store.open(root);
   process.stdout.write('ready\n');
   for (let i = 0; ; i++) {
