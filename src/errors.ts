@@ -72,3 +72,18 @@ export class LayerError extends HullError {
 export class UnsafeArchiveError extends LayerError {
   override name = 'UnsafeArchiveError';
 }
+
+/** A registry said no, or could not be reached: the message names the registry and its answer. */
+export class RegistryError extends HullError {
+  override name = 'RegistryError';
+  /** The HTTP status, when the registry answered. */
+  readonly status: number | undefined;
+  /** The registry's own error code (`MANIFEST_UNKNOWN`, `DENIED`, …), when it sent one. */
+  readonly code: string | undefined;
+
+  constructor(message: string, details: { status?: number; code?: string } = {}) {
+    super(message);
+    this.status = details.status;
+    this.code = details.code;
+  }
+}
