@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { createCipheriv, createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { arch, availableParallelism, cpus, platform, tmpdir } from 'node:os';
+import { arch, availableParallelism, cpus, loadavg, platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultConcurrency, writeLayer, type WriteLayerOptions } from '../../src/layer/index.js';
@@ -172,7 +172,16 @@ function textTable(rows: Row[]): string {
   return all.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
 }
 
-function readme(env: { node: string; platform: string; cpu: string | undefined; cpus: number }, tree: TreeInfo, rows: Row[]): string {
+interface Environment {
+  node: string;
+  platform: string;
+  cpu: string | undefined;
+  cpus: number;
+  /** 1-minute load average before and after: other work on the machine skews the figures. */
+  load: [number, number];
+}
+
+function readme(env: Environment, tree: TreeInfo, rows: Row[]): string {
   const table = [`| ${HEADER.join(' | ')} |`, '|---|---:|---:|---:|---:|', ...rows.map((r) => `| ${cells(r).join(' | ')} |`)].join('\n');
   return `# Layer packing benchmark
 
@@ -185,7 +194,8 @@ pipeline, its largest stage's, from GNU time). Page cache warm.
 
 Regenerate: \`npm run build && node dist/bench/layer/run.js\` (or \`npx tsx bench/layer/run.ts\`).
 
-Last run: Node ${env.node}, ${env.platform}, ${env.cpus} × ${env.cpu}.
+Last run: Node ${env.node}, ${env.platform}, ${env.cpus} × ${env.cpu}; load average
+${env.load[0].toFixed(1)} before, ${env.load[1].toFixed(1)} after (a shared machine: other work skews the figures).
 
 ${table}
 
@@ -193,10 +203,16 @@ Reading it: hull's gzip is pigz's technique (1 MiB blocks deflated in parallel, 
 the previous block's last 32 KiB), so the bytes do not depend on the thread count and the size is
 within a fraction of a percent of single-threaded gzip at the same level. The default thread count
 is the number of cores, capped at libuv's pool size minus one (a thread stays free for file reads).
+About 50 MiB of each hull peak is Node itself; most of the rest is buffers waiting for V8's
+collector, which runs when external memory has grown by some tens of MiB. The peak does not grow
+with the input (a 2 GB file packs at about the same RSS: see test/layer/memory.test.ts). The
+uncompressed row is mostly per-file cost (lstat, open, read, close through libuv) that tar pays in
+C; zstd runs as a child process (\`zstd -T0\`), so its CPU is not in hull's RSS or threads.
 `;
 }
 
 async function main(): Promise<void> {
+  const loadBefore = loadavg()[0]!;
   const tree = ensureTree();
   console.log(`tree: ${TREE}, ${tree.files} files, ${(tree.bytes / 1e6).toFixed(0)} MB; ${availableParallelism()} cores (${cpus()[0]?.model.trim()}); median of ${ROUNDS}\n`);
   spawnSync('bash', ['-c', `tar -C ${TREE} -cf - . > /dev/null`]); // warm the page cache
@@ -216,7 +232,13 @@ async function main(): Promise<void> {
     process.stdout.write(`  ${v.name}: ${seconds.toFixed(2)} s\n`);
   }
   console.log(`\n${textTable(rows)}`);
-  const environment = { node: process.version, platform: `${platform()} ${arch()}`, cpu: cpus()[0]?.model.trim(), cpus: availableParallelism() };
+  const environment: Environment = {
+    node: process.version,
+    platform: `${platform()} ${arch()}`,
+    cpu: cpus()[0]?.model.trim(),
+    cpus: availableParallelism(),
+    load: [loadBefore, loadavg()[0]!],
+  };
   const report = {
     generated: new Date().toISOString(),
     environment,

@@ -32,7 +32,3 @@ export class DigestStream extends Transform {
     return this.count;
   }
 }
-
-export function sha256Hex(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('hex');
-}

@@ -12,7 +12,7 @@ import type { BigIntStats } from 'node:fs';
 import { readlink, realpath } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { LayerError } from '../errors.js';
+import { HullError, LayerError } from '../errors.js';
 import { createCompressor, type CompressOptions, type Compression } from './compress.js';
 import { DigestStream } from './digest.js';
 import { fileChunks, readAhead, readWhole, SMALL_FILE } from './read-ahead.js';
@@ -74,16 +74,16 @@ export async function writeLayer(dir: string, out: Writable, options: WriteLayer
 
 /** Compresses an uncompressed layer tar into `out` (which is ended); both digests are computed on the way. */
 export async function compressLayer(tar: Readable, out: Writable, options: CompressOptions = {}): Promise<LayerBlob> {
+  const compression = options.compression ?? 'gzip';
   const diff = new DigestStream();
+  if (compression === 'none') {
+    // The blob is the tar: one hash serves as both digests.
+    await pipeline(tar, diff, out);
+    return { diffID: diff.digest, digest: diff.digest, size: diff.size, uncompressedSize: diff.size, compression };
+  }
   const blob = new DigestStream();
   await pipeline(tar, diff, createCompressor(options), blob, out);
-  return {
-    diffID: diff.digest,
-    digest: blob.digest,
-    size: blob.size,
-    uncompressedSize: diff.size,
-    compression: options.compression ?? 'gzip',
-  };
+  return { diffID: diff.digest, digest: blob.digest, size: blob.size, uncompressedSize: diff.size, compression };
 }
 
 function mtimeOf(stat: BigIntStats, options: TarOptions): number {
@@ -128,6 +128,16 @@ function layerXattrs(all: Xattrs | undefined, rel: string, options: TarOptions):
 }
 
 async function* tarChunks(dir: string, options: TarOptions): AsyncGenerator<Buffer> {
+  try {
+    yield* entryChunks(dir, options);
+  } catch (err) {
+    // An unreadable file or directory is a fact about the tree, not a bug in hull.
+    if (err instanceof HullError) throw err;
+    throw new LayerError(`packing ${dir}: ${(err as Error).message}`);
+  }
+}
+
+async function* entryChunks(dir: string, options: TarOptions): AsyncGenerator<Buffer> {
   const root = await realpath(dir);
   const overlay = options.whiteouts === 'overlay';
   const keepXattr = (name: string): boolean => isLayerXattr(name) || (overlay && isOverlayXattr(name));

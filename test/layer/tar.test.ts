@@ -107,6 +107,7 @@ describe('tar headers', () => {
     corrupt[10] = 0x41;
     await assert.rejects(readAll(corrupt), (e: unknown) => e instanceof LayerError && /checksum/.test(e.message));
     await assert.rejects(readAll(good.subarray(0, 600)), (e: unknown) => e instanceof LayerError && /unexpected end of archive/.test(e.message));
+    await assert.rejects(readAll(good.subarray(0, 300)), (e: unknown) => e instanceof LayerError && /unexpected end of archive in a header/.test(e.message));
     const sparse = Buffer.from(good);
     sparse[156] = 'S'.charCodeAt(0);
     let sum = 0;

@@ -68,6 +68,10 @@ class ByteQueue {
     return this.buffered >= n;
   }
 
+  get available(): number {
+    return this.buffered;
+  }
+
   /** Up to `max` bytes from what is buffered (reading one more chunk if nothing is). */
   async some(max: number): Promise<Buffer | null> {
     if (this.buffered === 0 && !(await this.fill(1))) return null;
@@ -159,6 +163,7 @@ export async function* readTar(source: AsyncIterable<Chunk> | Iterable<Chunk>): 
     for (;;) {
       const at = q.offset;
       if (!(await q.fill(BLOCK))) {
+        if (q.available > 0) throw new LayerError(`unexpected end of archive in a header at offset ${at}`);
         // EOF on a block boundary without the zero blocks: accepted, as Go's reader does.
         if (pending.pax || pending.longName || pending.longLink) throw new LayerError('unexpected end of archive after an extended header');
         return;
