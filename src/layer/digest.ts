@@ -1,34 +1,29 @@
-/**
- * sha256 while streaming. Local on purpose: src/image owns digests, but layer/ must not depend on
- * it yet (the lead dedupes later).
- */
-import { createHash, type Hash } from 'node:crypto';
+/** sha256 while streaming: the layer writer tees the tar through two of these (diffID, blob digest). */
 import { Transform, type TransformCallback } from 'node:stream';
+import { DigestHasher, type Digest } from '../image/digest.js';
 
 /** A pass-through that hashes and counts every byte it forwards. */
 export class DigestStream extends Transform {
-  private readonly hash: Hash = createHash('sha256');
-  private count = 0;
-  private result: string | undefined;
+  private readonly hasher = new DigestHasher();
+  private result: Digest | undefined;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.hash.update(chunk);
-    this.count += chunk.length;
+    this.hasher.update(chunk);
     callback(null, chunk);
   }
 
   override _flush(callback: TransformCallback): void {
-    this.result = `sha256:${this.hash.digest('hex')}`;
+    this.result = this.hasher.digest();
     callback();
   }
 
   /** `sha256:<hex>`; only valid once the stream has ended. */
-  get digest(): string {
+  get digest(): Digest {
     if (this.result === undefined) throw new Error('DigestStream: digest read before the stream ended');
     return this.result;
   }
 
   get size(): number {
-    return this.count;
+    return this.hasher.size;
   }
 }

@@ -13,6 +13,7 @@ import { readlink, realpath } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { HullError, LayerError } from '../errors.js';
+import type { Digest } from '../image/digest.js';
 import { createCompressor, type CompressOptions, type Compression } from './compress.js';
 import { DigestStream } from './digest.js';
 import { fileChunks, readAhead, readWhole, SMALL_FILE } from './read-ahead.js';
@@ -49,9 +50,9 @@ export interface WriteLayerOptions extends TarOptions, CompressOptions {}
 
 export interface LayerBlob {
   /** sha256 of the uncompressed tar: what an image config lists in rootfs.diff_ids. */
-  diffID: string;
+  diffID: Digest;
   /** sha256 of the bytes written: the blob's digest in a manifest. */
-  digest: string;
+  digest: Digest;
   /** Bytes written. */
   size: number;
   /** Bytes of the uncompressed tar. */

@@ -9,7 +9,6 @@ import { stat } from 'node:fs/promises';
 import { HullError } from '../errors.js';
 import { PassThrough, Readable } from 'node:stream';
 import { createImageConfig, type ImageConfig } from '../image/config.js';
-import type { Digest } from '../image/digest.js';
 import { createManifest, type Descriptor } from '../image/manifest.js';
 import { layerMediaType, MediaType } from '../image/mediatypes.js';
 import { hostPlatform, type Platform } from '../image/platform.js';
@@ -46,13 +45,13 @@ export async function importRootfs(
   const config: ImageConfig = {
     ...createImageConfig(options.platform ?? hostPlatform()),
     created,
-    rootfs: { type: 'layers', diff_ids: [layer.diffID as Digest] },
+    rootfs: { type: 'layers', diff_ids: [layer.diffID] },
     history: [{ created, created_by: `hull import ${source}`, comment: options.message ?? `Imported from ${source}` }],
   };
   const configDescriptor = await store.putJson(config, MediaType.ociConfig);
   const layerDescriptor: Descriptor = {
     mediaType: layerMediaType(layer.compression),
-    digest: layer.digest as Digest,
+    digest: layer.digest,
     size: layer.size,
   };
   const manifest = createManifest(configDescriptor, [layerDescriptor]);
