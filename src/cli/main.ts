@@ -6,8 +6,11 @@ import { imagesCommand } from './commands/images.js';
 import { importCommand } from './commands/import.js';
 import { inspectCommand } from './commands/inspect.js';
 import { loadCommand } from './commands/load.js';
+import { loginCommand, logoutCommand } from './commands/login.js';
 import { parseCommand } from './commands/parse.js';
 import { pruneCommand } from './commands/prune.js';
+import { pushCommand } from './commands/push.js';
+import { pullCommand } from './commands/pull.js';
 import { rmiCommand } from './commands/rmi.js';
 import { saveCommand } from './commands/save.js';
 import { tagCommand } from './commands/tag.js';
@@ -25,8 +28,12 @@ const COMMANDS: Record<string, Command> = {
   history: historyCommand,
   diff: diffCommand,
   prune: pruneCommand,
+  push: pushCommand,
   save: saveCommand,
   load: loadCommand,
+  pull: pullCommand,
+  login: loginCommand,
+  logout: logoutCommand,
 };
 
 const USAGE = `Usage: hull COMMAND [OPTIONS]
