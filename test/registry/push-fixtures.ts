@@ -1,0 +1,71 @@
+/**
+ * Shared setup for the push tests: a real registry behind the fault proxy, stores with tiny
+ * images, and a reader that checks what the registry ended up holding, byte by byte.
+ */
+import { randomBytes } from 'node:crypto';
+import { request } from 'undici';
+import { sha256Of, type Digest } from '../../src/image/digest.js';
+import { Store } from '../../src/store/store.js';
+import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import { putImage, tempDir, tinyImage, type TinyImage } from '../helpers/image.js';
+import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+
+export interface Rig {
+  registry: TestRegistry;
+  proxy: FaultProxy;
+  stop(): Promise<void>;
+}
+
+export async function startRig(): Promise<Rig> {
+  const registry = await startRegistry();
+  const proxy = await startFaultProxy(registry.host);
+  return {
+    registry,
+    proxy,
+    stop: async () => {
+      await proxy.stop();
+      await registry.stop();
+    },
+  };
+}
+
+export async function storeWith(image: TinyImage, tag: string): Promise<{ store: Store; cleanup: () => Promise<void> }> {
+  const dir = await tempDir();
+  const store = await Store.open(dir.dir);
+  await putImage(store, image);
+  await store.tag(tag, image.manifest);
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await dir.cleanup();
+    },
+  };
+}
+
+/** A two-layer image; `bigLayerBytes` adds a layer of random (incompressible) bytes of about that size. */
+export async function sampleImage(label: string, bigLayerBytes = 0): Promise<TinyImage> {
+  const layers = [[{ name: 'etc/' + label, content: `hello ${label}\n` }], [{ name: 'usr/share/doc', content: 'x'.repeat(5000) }]];
+  if (bigLayerBytes > 0) layers.push([{ name: 'big.bin', content: randomBytes(Math.ceil(bigLayerBytes * 0.75)).toString('base64') }]);
+  return tinyImage(layers, 'linux/amd64', label);
+}
+
+/** GETs a manifest straight from the registry (no proxy, no hull): status, digest header and bytes. */
+export async function fetchManifest(host: string, repo: string, reference: string, accept = 'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json'): Promise<{ status: number; digest: string | undefined; bytes: Buffer }> {
+  const res = await request(`http://${host}/v2/${repo}/manifests/${reference}`, { headers: { accept } });
+  const bytes = Buffer.from(await res.body.arrayBuffer());
+  const digest = res.headers['docker-content-digest'];
+  return { status: res.statusCode, digest: typeof digest === 'string' ? digest : undefined, bytes };
+}
+
+/** Downloads every blob of `image` from the registry and checks its digest: the pushed image is whole. */
+export async function verifyBlobs(host: string, repo: string, image: TinyImage): Promise<void> {
+  for (const d of [image.config, ...image.layers]) {
+    const res = await request(`http://${host}/v2/${repo}/blobs/${d.digest}`);
+    const bytes = Buffer.from(await res.body.arrayBuffer());
+    if (res.statusCode !== 200) throw new Error(`blob ${d.digest}: ${res.statusCode}`);
+    if (sha256Of(bytes) !== (d.digest as Digest) || bytes.length !== d.size) throw new Error(`blob ${d.digest} came back as ${sha256Of(bytes)} (${bytes.length} bytes)`);
+  }
+}
+
+export const FAST_RETRY = { baseDelayMs: 20, retries: 3 };
