@@ -4,6 +4,7 @@
  * resolving the `Location` an upload moves to.
  */
 import { RegistryError } from '../errors.js';
+import { readErrorBody } from './errors.js';
 import type { SessionResponse } from './session.js';
 
 /** A response header as one string (the first value when repeated); names are matched case-insensitively. */
@@ -25,42 +26,16 @@ export async function drain(response: SessionResponse): Promise<void> {
   }
 }
 
-/** Reads a small body (an error document); bounded, since a misbehaving server could send anything. */
-export async function readSmall(response: SessionResponse, max = 64 << 10): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of response.body) {
-      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-      if (size < max) chunks.push(buf.subarray(0, max - size));
-      size += buf.length;
-    }
-  } catch {
-    // Half an error document still says more than none.
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /**
  * The RegistryError for an unexpected answer. The registry's `{"errors":[{code,message}]}`
  * gives the code and the reason; anything else falls back to the HTTP status.
  */
 export async function refusal(response: SessionResponse, what: string): Promise<RegistryError> {
-  const text = await readSmall(response);
-  let code: string | undefined;
-  let reason = text.trim().slice(0, 200);
-  try {
-    const doc = JSON.parse(text) as { errors?: { code?: unknown; message?: unknown }[] };
-    const first = doc.errors?.[0];
-    if (first && typeof first.code === 'string') {
-      code = first.code;
-      reason = typeof first.message === 'string' ? `${first.code}: ${first.message}` : first.code;
-    }
-  } catch {
-    // Not JSON: the raw text (trimmed) is the best reason there is.
-  }
+  const { text, errors } = await readErrorBody(response.body).catch(() => ({ text: '', errors: [] }));
+  const first = errors[0];
+  const reason = first ? (first.message ? `${first.code}: ${first.message}` : first.code) : text.trim().slice(0, 200);
   const detail = reason ? ` (${reason})` : '';
-  return new RegistryError(`${what}: the registry answered ${response.status}${detail}`, code === undefined ? { status: response.status } : { status: response.status, code });
+  return new RegistryError(`${what}: the registry answered ${response.status}${detail}`, first ? { status: response.status, code: first.code } : { status: response.status });
 }
 
 /**
@@ -86,13 +61,4 @@ export function rangeEnd(response: SessionResponse): number | undefined {
   const m = range ? /^(?:bytes=)?0-(\d+)$/.exec(range.trim()) : null;
   if (!m) return undefined;
   return Number(m[1]) + 1;
-}
-
-/** Seconds (or an HTTP date) from `Retry-After`, in milliseconds; undefined when absent or unreadable. */
-export function retryAfterMs(response: SessionResponse): number | undefined {
-  const value = header(response, 'retry-after');
-  if (value === undefined) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const when = Date.parse(value);
-  return Number.isNaN(when) ? undefined : Math.max(0, when - Date.now());
 }

@@ -1,36 +1,33 @@
 /**
  * Retries for the requests the session cannot retry itself: a streamed blob body is sent once
- * (session.ts), so a reset, a 5xx or a 429 in the middle of an upload is push's to handle.
+ * (session.ts), so a reset, a 5xx or a 429 in the middle of an upload is push's to handle. The
+ * policy and the delays (backoff with jitter, Retry-After) are the transport's, as for pulls.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RegistryError } from '../errors.js';
-
-export interface RetryPolicy {
-  /** Attempts after the first (default 3). */
-  retries: number;
-  /** The first backoff in ms, doubled per attempt (default 500). */
-  baseDelayMs: number;
-  /** No wait is longer than this, Retry-After included (default 60 s). */
-  maxDelayMs: number;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = { retries: 3, baseDelayMs: 500, maxDelayMs: 60_000 };
+import { header } from './push-http.js';
+import type { SessionResponse } from './session.js';
+import { retryDelay, type RetryPolicy } from './transport.js';
 
 /** A failure worth trying again: the registry asked us to wait, had a transient fault, or the connection broke. */
 export class TransientError extends RegistryError {
   override name = 'TransientError';
-  /** What the registry's Retry-After asked for, in ms. */
-  readonly retryAfterMs: number | undefined;
+  /** The registry's Retry-After, as sent. */
+  readonly retryAfter: string | undefined;
 
-  constructor(message: string, details: { status?: number; code?: string; retryAfterMs?: number } = {}) {
+  constructor(message: string, details: { status?: number; code?: string; retryAfter?: string } = {}) {
     super(message, details);
-    this.retryAfterMs = details.retryAfterMs;
+    this.retryAfter = details.retryAfter;
   }
 }
 
-/** Statuses after which the same request may succeed. */
-export function isTransientStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
+/** The TransientError for a retryable status (see transport's isRetryableStatus), keeping its Retry-After. */
+export function transientError(response: SessionResponse, what: string): TransientError {
+  const retryAfter = header(response, 'retry-after');
+  return new TransientError(`${what}: the registry answered ${response.status}`, {
+    status: response.status,
+    ...(retryAfter === undefined ? {} : { retryAfter }),
+  });
 }
 
 /**
@@ -55,10 +52,8 @@ export async function withRetries<T>(
     try {
       return await attempt(n);
     } catch (err) {
-      if (!isRetryable(err) || n >= policy.retries || signal?.aborted) throw finalError(err, n, what);
-      const backoff = policy.baseDelayMs * 2 ** n;
-      const asked = err instanceof TransientError ? err.retryAfterMs : undefined;
-      const delay = Math.min(policy.maxDelayMs, asked ?? backoff);
+      if (!isRetryable(err) || n + 1 >= policy.attempts || signal?.aborted) throw finalError(err, n, what);
+      const delay = retryDelay(n, err instanceof TransientError ? err.retryAfter : undefined, policy);
       onRetry(err, n + 1, delay);
       await sleep(delay, undefined, signal ? { signal } : {});
     }

@@ -10,13 +10,13 @@ import type { Descriptor } from '../image/manifest.js';
 import type { Store } from '../store/store.js';
 import { planPush, type PlannedManifest } from './push-plan.js';
 import { drain, header, refusal } from './push-http.js';
-import { DEFAULT_RETRY, isTransientStatus, TransientError, withRetries, type RetryPolicy } from './push-retry.js';
+import { transientError, withRetries } from './push-retry.js';
+import { DEFAULT_RETRY, isRetryableStatus, type RetryPolicy } from './transport.js';
 import type { RepositorySession } from './session.js';
 import { pushBlob, UploadContext, type BlobOutcome, type BlobProgress } from './upload.js';
-import { retryAfterMs } from './push-http.js';
 
 export type { BlobProgress, BlobOutcome, BlobState } from './upload.js';
-export type { RetryPolicy } from './push-retry.js';
+export type { RetryPolicy } from './transport.js';
 
 export interface ManifestProgress {
   kind: 'manifest';
@@ -95,10 +95,9 @@ async function putManifest(session: RepositorySession, manifest: PlannedManifest
       retry: true,
     });
     if (res.status !== 201 && res.status !== 200) {
-      if (isTransientStatus(res.status)) {
+      if (isRetryableStatus(res.status)) {
         await drain(res);
-        const wait = retryAfterMs(res);
-        throw new TransientError(`the registry answered ${res.status}`, { status: res.status, ...(wait === undefined ? {} : { retryAfterMs: wait }) });
+        throw transientError(res, 'PUT');
       }
       throw await refusal(res, 'PUT');
     }
@@ -120,7 +119,7 @@ async function requireManifest(session: RepositorySession, entry: Descriptor, re
     await drain(res);
     if (res.status === 200) return true;
     if (res.status === 404) return false;
-    if (isTransientStatus(res.status)) throw new TransientError(`the registry answered ${res.status}`, { status: res.status });
+    if (isRetryableStatus(res.status)) throw transientError(res, 'HEAD');
     throw await refusal(res, 'HEAD');
   }, () => {});
   if (!found) {

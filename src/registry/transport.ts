@@ -105,8 +105,9 @@ export function errorText(err: unknown): string {
   return code && !message.includes(code) ? `${message} (${code})` : message;
 }
 
+/** Statuses after which the same request may succeed: a timeout, a rate limit, a server fault. */
 export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status === 502 || status === 503 || status === 504 || status === 500;
+  return status === 408 || status === 429 || status === 500 || status === 502 || status === 503 || status === 504;
 }
 
 /** The wait before attempt `attempt + 1`: Retry-After when the registry sent one, else exponential with jitter. */
@@ -122,6 +123,4 @@ export function retryDelay(attempt: number, retryAfter: string | string[] | unde
   return exp / 2 + Math.random() * (exp / 2);
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { setTimeout as sleep } from 'node:timers/promises';

@@ -11,8 +11,9 @@ import { RegistryError } from '../errors.js';
 import type { Digest } from '../image/digest.js';
 import type { Descriptor } from '../image/manifest.js';
 import type { Store } from '../store/store.js';
-import { drain, header, rangeEnd, refusal, retryAfterMs, uploadLocation, withQuery } from './push-http.js';
-import { isTransientStatus, TransientError, withRetries, type RetryPolicy } from './push-retry.js';
+import { drain, header, rangeEnd, refusal, uploadLocation, withQuery } from './push-http.js';
+import { TransientError, transientError, withRetries } from './push-retry.js';
+import { isRetryableStatus, type RetryPolicy } from './transport.js';
 import type { RepositorySession, SessionResponse } from './session.js';
 
 export type BlobOutcome = 'exists' | 'mounted' | 'pushed';
@@ -144,7 +145,7 @@ async function tryMount(ctx: UploadContext, blob: Descriptor): Promise<{ from?: 
       location = uploadLocation(res, `mounting it from ${from}`);
       continue;
     }
-    if (isTransientStatus(res.status)) throw transient(res, `mounting it from ${from}`);
+    if (isRetryableStatus(res.status)) throw transient(res, `mounting it from ${from}`);
     // Anything else (405 on registries without mounts): just upload.
   }
   return location === undefined ? {} : { location };
@@ -261,14 +262,13 @@ async function finishUpload(ctx: UploadContext, res: SessionResponse, blob: Desc
 
 /** A RegistryError for an unexpected status; a TransientError (retried) when the status says it may pass. */
 async function failure(res: SessionResponse, what: string): Promise<RegistryError> {
-  if (isTransientStatus(res.status)) return transient(res, what);
+  if (isRetryableStatus(res.status)) return transient(res, what);
   return refusal(res, what);
 }
 
 function transient(res: SessionResponse, what: string): TransientError {
   void drain(res);
-  const wait = retryAfterMs(res);
-  return new TransientError(`${what}: the registry answered ${res.status}`, { status: res.status, ...(wait === undefined ? {} : { retryAfterMs: wait }) });
+  return transientError(res, what);
 }
 
 /** Passes a blob stream through, reporting the running byte count from `base`. */

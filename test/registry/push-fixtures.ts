@@ -68,4 +68,4 @@ export async function verifyBlobs(host: string, repo: string, image: TinyImage):
   }
 }
 
-export const FAST_RETRY = { baseDelayMs: 20, retries: 3 };
+export const FAST_RETRY = { baseDelayMs: 20, attempts: 4 };
