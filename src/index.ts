@@ -38,3 +38,10 @@ export async function parseFile(path: string, options: ParseOptions = {}): Promi
 export async function graphFile(path: string, options: BuildGraphOptions = {}): Promise<BuildGraph> {
   return buildGraph(await parseFile(path), options);
 }
+
+// The registry: push and pull through a RegistryClient's sessions (appended: registry API).
+export { push, type PushOptions, type PushResult, type PushTarget, type PushProgress, type ManifestProgress, type BlobProgress, type BlobOutcome, type BlobState } from './registry/push.js';
+export { pull, type PullOptions, type PullResult, type PullEvent } from './registry/pull.js';
+export { openRepository, RegistryClient, type ClientOptions } from './registry/client.js';
+export type { RepositorySession, SessionRequest, SessionResponse, Access } from './registry/session.js';
+export type { RetryPolicy } from './registry/transport.js';

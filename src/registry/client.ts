@@ -20,6 +20,7 @@ import {
   errorText,
   isCertificateError,
   isNotTls,
+  isTlsAlert,
   isRetryableStatus,
   isTransient,
   retryDelay,
@@ -39,6 +40,8 @@ export interface ClientOptions {
   credentials?: Credentials;
   retry?: Partial<RetryPolicy>;
   userAgent?: string;
+  /** Where docker.io is served (default https://registry-1.docker.io); tests point it at a loopback registry. */
+  hubEndpoint?: string;
 }
 
 const MAX_REDIRECTS = 5;
@@ -71,7 +74,7 @@ export class RegistryClient {
   /** @internal */
   async endpoints(registry: string, access: Access): Promise<Endpoint[]> {
     this.configPromise ??= this.options.config ? Promise.resolve(this.options.config) : loadRegistryConfig(this.env);
-    const list = await endpointsFor(registry, await this.configPromise, this.options.certsDirs ?? certsDirs(this.env), access);
+    const list = await endpointsFor(registry, await this.configPromise, this.options.certsDirs ?? certsDirs(this.env), access, this.options.hubEndpoint);
     const first = this.preferred.get(`${registry} ${access}`);
     const i = list.findIndex((e) => e.url === first);
     return i <= 0 ? list : [list[i]!, ...list.slice(0, i), ...list.slice(i + 1)];
@@ -134,6 +137,8 @@ class Session implements RepositorySession {
   async request(req: SessionRequest): Promise<SessionResponse> {
     const endpoints = await this.client.endpoints(this.registry, req.access);
     const failures: string[] = [];
+    /** The https endpoint whose failure sent us on to its plain-HTTP fallback. */
+    let tlsFailure: { endpoint: Endpoint; err: unknown } | undefined;
     for (let i = 0; i < endpoints.length; i++) {
       const endpoint = endpoints[i]!;
       const last = i === endpoints.length - 1;
@@ -147,7 +152,16 @@ class Session implements RepositorySession {
         }
         if (!endpoint.mirror && !isNotTls(err) && !isTransient(err) && errorCode(err) !== 'ECONNREFUSED') throw this.unreachable(endpoint, err, failures);
         failures.push(`${endpoint.url}: ${errorText(err)}`);
+        tlsFailure = endpoint.url.startsWith('https:') ? { endpoint, err } : undefined;
         continue;
+      }
+      if (tlsFailure && res.status === 400 && endpoint.url.startsWith('http:')) {
+        // Go's net/http (distribution) answers plain HTTP on a TLS port with this 400: the port
+        // speaks TLS, so the https failure (typically a handshake the registry cut off for want
+        // of a client certificate) is the error to report, not "bad request".
+        const { text } = await readErrorBody(res.body);
+        if (/HTTP request to an HTTPS server/i.test(text)) throw this.unreachable(tlsFailure.endpoint, tlsFailure.err, [], true);
+        res = { ...res, body: Readable.from([Buffer.from(text)]) };
       }
       // A mirror that cannot serve this (not cached, private, broken) hands over to the next endpoint.
       if (endpoint.mirror && !last && res.status >= 400) {
@@ -162,12 +176,21 @@ class Session implements RepositorySession {
     throw new RegistryError(`no endpoint for ${this.registry}`);
   }
 
-  private unreachable(endpoint: Endpoint, err: unknown, failures: readonly string[]): RegistryError {
+  /** `speaksTls`: the endpoint is known to speak TLS, so a connection it dropped was a refused handshake. */
+  private unreachable(endpoint: Endpoint, err: unknown, failures: readonly string[], speaksTls = false): RegistryError {
+    const refused = isTlsAlert(err) || (speaksTls && isTransient(err));
     const advice = isCertificateError(err)
       ? `\n  the TLS certificate of ${this.registry} does not verify: put its CA in /etc/docker/certs.d/${this.registry}/ca.crt (or hull's certs.d)`
-      : '';
+      : refused && endpoint.tls?.cert === undefined
+        ? `\n  ${this.registry} refused the TLS handshake; if it requires a client certificate, put client.cert and client.key in /etc/docker/certs.d/${this.registry}/ (or hull's certs.d)`
+        : refused
+          ? `\n  ${this.registry} refused the TLS handshake: check the client certificate in certs.d/${this.registry}/`
+          : '';
     const earlier = failures.length > 0 ? ` (also tried ${failures.join('; ')})` : '';
-    return new RegistryError(`cannot reach ${this.registry} at ${endpoint.url}: ${errorText(err)}${earlier}${advice}`);
+    const unreachable = new RegistryError(`cannot reach ${this.registry} at ${endpoint.url}: ${errorText(err)}${earlier}${advice}`);
+    // Kept so a caller that can send the request again (push reopens a blob stream the session cannot) sees a reset as a reset.
+    unreachable.cause = err;
+    return unreachable;
   }
 
   /** One endpoint: authentication, redirects and retries. */

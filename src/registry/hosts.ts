@@ -30,8 +30,18 @@ export interface Endpoint {
   tls: TlsSettings | undefined;
 }
 
-/** The endpoints to try for `registry`, in order. `access: 'push'` leaves mirrors out. */
-export async function endpointsFor(registry: string, config: RegistryConfig, certsBases: readonly string[], access: 'pull' | 'push' = 'pull'): Promise<Endpoint[]> {
+/**
+ * The endpoints to try for `registry`, in order. `access: 'push'` leaves mirrors out.
+ * `hub` is where docker.io itself is served: a seam so tests can put Docker Hub (and so the
+ * mirror rules, which apply to docker.io only) on a loopback registry.
+ */
+export async function endpointsFor(
+  registry: string,
+  config: RegistryConfig,
+  certsBases: readonly string[],
+  access: 'pull' | 'push' = 'pull',
+  hub: string = DOCKER_HUB_ENDPOINT,
+): Promise<Endpoint[]> {
   const out: Endpoint[] = [];
   if (registry === DEFAULT_DOMAIN && access === 'pull') {
     for (const mirror of config.mirrors) {
@@ -41,7 +51,9 @@ export async function endpointsFor(registry: string, config: RegistryConfig, cer
     }
   }
   if (registry === DEFAULT_DOMAIN) {
-    out.push({ url: DOCKER_HUB_ENDPOINT, mirror: false, tls: await tlsFor('registry-1.docker.io', config, certsBases, [DEFAULT_DOMAIN]) });
+    const url = new URL(hub);
+    const tls = url.protocol === 'https:' ? await tlsFor(url.host, config, certsBases, [DEFAULT_DOMAIN]) : undefined;
+    out.push({ url: `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`, mirror: false, tls });
     return out;
   }
   out.push({ url: `https://${registry}`, mirror: false, tls: await tlsFor(registry, config, certsBases) });

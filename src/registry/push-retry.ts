@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RegistryError } from '../errors.js';
 import { header } from './push-http.js';
 import type { SessionResponse } from './session.js';
-import { retryDelay, type RetryPolicy } from './transport.js';
+import { isTransient, retryDelay, type RetryPolicy } from './transport.js';
 
 /** A failure worth trying again: the registry asked us to wait, had a transient fault, or the connection broke. */
 export class TransientError extends RegistryError {
@@ -37,7 +37,9 @@ export function transientError(response: SessionResponse, what: string): Transie
  */
 export function isRetryable(err: unknown): boolean {
   if (err instanceof TransientError) return true;
-  if (err instanceof RegistryError) return false;
+  // The session reports a reset of a streamed body as "cannot reach" (it cannot resend a
+  // stream); push can, so a reset or timeout underneath is still worth another attempt.
+  if (err instanceof RegistryError) return err.status === undefined && isTransient(err.cause);
   return err instanceof Error;
 }
 

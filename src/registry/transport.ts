@@ -80,13 +80,21 @@ export function isTransient(err: unknown): boolean {
 export function isNotTls(err: unknown): boolean {
   const code = errorCode(err);
   const message = err instanceof Error ? err.message : '';
+  // An alert is the server speaking TLS and refusing us (e.g. no client certificate): plain HTTP cannot help.
+  if (isTlsAlert(err)) return false;
   return code === 'EPROTO' || code.startsWith('ERR_SSL_') || /wrong version number|packet length too long|unknown protocol/i.test(message);
 }
 
-/** A certificate that does not verify: trying plain HTTP instead would hide the problem. */
+/** The server sent a TLS alert (`ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE`, `…_TLSV13_ALERT_CERTIFICATE_REQUIRED`): it refused the handshake. */
+export function isTlsAlert(err: unknown): boolean {
+  return /^ERR_SSL_(SSLV3|TLSV1|TLSV13)_ALERT_/.test(errorCode(err));
+}
+
+/** The server's certificate does not verify: trying plain HTTP instead would hide the problem. */
 export function isCertificateError(err: unknown): boolean {
   const code = errorCode(err);
-  return /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT_ALTNAME_INVALID/.test(code);
+  // `…_ALERT_BAD_CERTIFICATE` names our certificate (or its absence), not the server's.
+  return !isTlsAlert(err) && /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT_ALTNAME_INVALID/.test(code);
 }
 
 export function errorCode(err: unknown): string {

@@ -191,7 +191,10 @@ async function uploadStatus(ctx: UploadContext, location: string): Promise<{ loc
     await drain(res);
     if (res.status !== 204) return undefined;
     const offset = rangeEnd(res);
-    if (offset === undefined) return undefined;
+    // Distribution says `0-0` both for an empty upload and a one-byte one, and appends a PATCH
+    // wherever it stands whatever its Content-Range: resuming on a guess would corrupt the blob,
+    // and there is nothing worth keeping, so such an upload is restarted.
+    if (offset === undefined || offset <= 1) return undefined;
     return { location: header(res, 'location') ? uploadLocation(res, 'upload status') : location, offset };
   } catch {
     return undefined;

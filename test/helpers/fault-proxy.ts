@@ -1,8 +1,8 @@
 /**
  * An HTTP proxy on 127.0.0.1 in front of a test registry that misbehaves on cue: per request
  * pattern it can answer a status (500, 429 with Retry-After), cut the connection after N bytes
- * of the request or response body, or stall before forwarding. It logs every request, so tests
- * can count what a client actually sent (HEADs, POSTs, PUTs of blobs).
+ * of the request or response body, stall before forwarding, or redirect to another host. It
+ * logs every request, so tests can count what a client actually sent (HEADs, POSTs, PUTs of blobs).
  *
  * The Host header is forwarded unchanged, so the registry's upload Locations point back at the
  * proxy and the whole upload passes through it.
@@ -15,7 +15,12 @@ export type Fault =
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
   | { kind: 'reset-request'; afterBytes: number }
   | { kind: 'reset-response'; afterBytes: number }
-  | { kind: 'stall'; ms: number };
+  | { kind: 'stall'; ms: number }
+  /**
+   * Answers `status` (default 307) with `Location: <to><path and query>` instead of forwarding,
+   * as a registry sending blob GETs to its storage (another host) does.
+   */
+  | { kind: 'redirect'; to: string; status?: number };
 
 export interface FaultRule {
   method?: string;
@@ -26,6 +31,8 @@ export interface FaultRule {
    * counts only when it happened: a shorter body passes and the rule waits for the next match.
    */
   times?: number;
+  /** Matching requests let through untouched before the fault applies (default 0): "the second PATCH". */
+  skip?: number;
   fault: Fault;
 }
 
@@ -34,6 +41,8 @@ export interface LoggedRequest {
   path: string;
   /** The status the client saw, or 'reset' / 'stalled+STATUS'. */
   outcome: string;
+  /** Whether the request carried an Authorization header. */
+  authorized: boolean;
 }
 
 export interface FaultProxy {
@@ -50,7 +59,7 @@ export interface FaultProxy {
 export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const [upHost, upPort] = upstream.split(':') as [string, string];
   if (upHost !== '127.0.0.1') throw new Error(`the fault proxy forwards to 127.0.0.1 only, not ${upstream}`);
-  const rules: (FaultRule & { left: number })[] = [];
+  const rules: (FaultRule & { left: number; toSkip: number })[] = [];
   const log: LoggedRequest[] = [];
 
   const take = (req: IncomingMessage): { fault: Fault; unused: () => void } | undefined => {
@@ -58,6 +67,10 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       if (r.left <= 0) continue;
       if (r.method !== undefined && r.method !== req.method) continue;
       if (r.path !== undefined && !r.path.test(req.url ?? '')) continue;
+      if (r.toSkip > 0) {
+        r.toSkip--;
+        continue;
+      }
       r.left--;
       return { fault: r.fault, unused: () => void r.left++ };
     }
@@ -99,16 +112,25 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       return;
     }
     let seen = 0;
+    let cut = false;
     req.on('data', (chunk: Buffer) => {
+      if (cut) return;
       const room = fault.afterBytes - seen;
       seen += chunk.length;
-      if (room > 0) up.write(chunk.subarray(0, room));
-      if (seen >= fault.afterBytes) {
-        entry.outcome = 'reset';
+      if (seen < fault.afterBytes) {
+        up.write(chunk);
+        return;
+      }
+      cut = true;
+      entry.outcome = 'reset';
+      req.pause();
+      // The bytes before the cut reach the registry first (as they would before a real network
+      // fault), so what it holds afterwards is exactly `afterBytes`: tests can rely on it.
+      up.write(chunk.subarray(0, room), () => {
         // Both sides see a broken connection, as with a real network fault.
         up.destroy();
         req.socket.destroy();
-      }
+      });
     });
     req.on('end', () => {
       if (seen < fault.afterBytes) unused();
@@ -117,7 +139,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   };
 
   const server: Server = createServer((req, res) => {
-    const entry: LoggedRequest = { method: req.method ?? '', path: req.url ?? '', outcome: '' };
+    const entry: LoggedRequest = { method: req.method ?? '', path: req.url ?? '', outcome: '', authorized: req.headers.authorization !== undefined };
     log.push(entry);
     const taken = take(req);
     const fault = taken?.fault;
@@ -128,6 +150,16 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         entry.outcome = String(fault.status);
         res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
         res.end(fault.body ?? JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'injected fault' }] }));
+      });
+      return;
+    }
+    if (fault?.kind === 'redirect') {
+      req.resume();
+      req.on('end', () => {
+        const status = fault.status ?? 307;
+        entry.outcome = String(status);
+        res.writeHead(status, { location: `${fault.to}${req.url ?? '/'}`, 'content-length': '0' });
+        res.end();
       });
       return;
     }
@@ -143,7 +175,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   return {
     host: `127.0.0.1:${port}`,
     log,
-    add: (rule) => rules.push({ ...rule, left: rule.times ?? 1 }),
+    add: (rule) => rules.push({ ...rule, left: rule.times ?? 1, toSkip: rule.skip ?? 0 }),
     clear: () => {
       rules.length = 0;
       log.length = 0;

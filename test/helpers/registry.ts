@@ -6,6 +6,10 @@
  *   auth 'basic-tls'  htpasswd (bcrypt) Basic auth behind TLS, with a CA made by openssl
  *   auth 'token'      Bearer tokens from test/helpers/token-server.ts (plain HTTP unless tls)
  *
+ * and, in any mode, `clientCerts` (TLS demanding a client certificate) or `proxyRemoteUrl`
+ * (a pull-through cache of another registry, as a Docker Hub mirror is), or `redirectBaseUrl`
+ * (blob GETs redirected to another server, as registries on cloud storage do).
+ *
  * Push and pull tests share it: `startRegistry({ auth: 'token' })`, then talk to `host`.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -15,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { makeServerCerts, makeSigningCert } from './certs.js';
+import { makeClientCerts, type ClientCerts } from './client-certs.js';
 import { startTokenServer, type TokenServer } from './token-server.js';
 
 const run = promisify(execFile);
@@ -31,6 +36,15 @@ export interface RegistryOptions {
   anonymousPull?: boolean;
   /** Token mode: token lifetime in seconds. */
   tokenExpiresIn?: number;
+  /** Serve HTTPS and require a client certificate (`http.tls.clientcas`); certs.d gets `client.cert` and `client.key`. */
+  clientCerts?: boolean;
+  /** Run as a pull-through cache (a Docker Hub mirror) of the registry at this URL (`proxy.remoteurl`). */
+  proxyRemoteUrl?: string;
+  /**
+   * Redirect blob GETs to this base URL plus the blob's storage path (distribution's `redirect`
+   * storage middleware), as registries on cloud storage redirect to it; serve `dir/storage` there.
+   */
+  redirectBaseUrl?: string;
 }
 
 export interface TestRegistry {
@@ -45,6 +59,8 @@ export interface TestRegistry {
   caFile: string | undefined;
   /** A certs.d base directory holding `HOST/ca.crt` (TLS only): point HULL_CERTS_D at it. */
   certsD: string | undefined;
+  /** The client certificate the registry accepts (clientCerts only). */
+  clientCert?: ClientCerts;
   /** The token issuer (token mode only). */
   tokens: TokenServer | undefined;
   /** The temp directory this registry owns (storage, config, certs). */
@@ -56,7 +72,7 @@ export const DEFAULT_USERS: Readonly<Record<string, string>> = { hull: 's3cret-p
 
 export async function startRegistry(options: RegistryOptions = {}): Promise<TestRegistry> {
   const auth = options.auth ?? 'none';
-  const tls = auth === 'basic-tls' || options.tls === true;
+  const tls = auth === 'basic-tls' || options.tls === true || options.clientCerts === true;
   const users = { ...(options.users ?? DEFAULT_USERS) };
   const dir = await mkdtemp(join(tmpdir(), 'hull-registry-'));
   let tokens: TokenServer | undefined;
@@ -81,6 +97,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
     ];
     let caFile: string | undefined;
     let certsD: string | undefined;
+    let clientCert: ClientCerts | undefined;
     if (tls) {
       const certs = await makeServerCerts(dir);
       caFile = certs.caFile;
@@ -88,7 +105,15 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
       await mkdir(join(certsD, host), { recursive: true });
       await copyFile(caFile, join(certsD, host, 'ca.crt'));
       lines.push('  tls:', `    certificate: ${certs.certFile}`, `    key: ${certs.keyFile}`);
+      if (options.clientCerts === true) {
+        clientCert = await makeClientCerts(dir);
+        lines.push('    clientcas:', `      - ${clientCert.caFile}`);
+        await copyFile(clientCert.certFile, join(certsD, host, 'client.cert'));
+        await copyFile(clientCert.keyFile, join(certsD, host, 'client.key'));
+      }
     }
+    if (options.proxyRemoteUrl !== undefined) lines.push('proxy:', `  remoteurl: ${options.proxyRemoteUrl}`);
+    if (options.redirectBaseUrl !== undefined) lines.push('middleware:', '  storage:', '    - name: redirect', '      options:', `        baseurl: ${options.redirectBaseUrl}`);
     if (auth === 'basic-tls') {
       const htpasswd = join(dir, 'htpasswd');
       await writeFile(htpasswd, '');
@@ -118,7 +143,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);
     });
-    await waitUntilUp(url, caFile, child, () => stderr);
+    await waitUntilUp(url, caFile, clientCert, child, () => stderr);
     const registry: TestRegistry = {
       host,
       url,
@@ -127,6 +152,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
       users,
       caFile,
       certsD,
+      ...(clientCert && { clientCert }),
       tokens,
       dir,
       stop: async () => {
@@ -158,10 +184,12 @@ async function freePort(): Promise<number> {
 }
 
 /** Polls GET /v2/ until the registry answers at all (200 or 401), or fails with its stderr. */
-async function waitUntilUp(url: string, caFile: string | undefined, child: ChildProcess, stderr: () => string): Promise<void> {
+async function waitUntilUp(url: string, caFile: string | undefined, clientCert: ClientCerts | undefined, child: ChildProcess, stderr: () => string): Promise<void> {
   const { Agent, request } = await import('undici');
   const { readFile } = await import('node:fs/promises');
-  const dispatcher = new Agent(caFile ? { connect: { ca: await readFile(caFile) } } : {});
+  // A registry demanding client certificates refuses the handshake without one: present it.
+  const identity = clientCert ? { cert: await readFile(clientCert.certFile), key: await readFile(clientCert.keyFile) } : {};
+  const dispatcher = new Agent(caFile ? { connect: { ca: await readFile(caFile), ...identity } } : {});
   try {
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {

@@ -39,6 +39,12 @@ export interface TokenServer {
   refreshTokens: Map<string, string>;
   /** Changes the lifetime of tokens issued from now on. */
   setExpiresIn(seconds: number): void;
+  /**
+   * The next `count` tokens are issued already expired (beyond the registry's 60 s clock-skew
+   * leeway) while the answer still claims the usual `expires_in`: a token that ran out between
+   * the client's cache and the registry, without a test waiting a minute for one to.
+   */
+  expireNextTokens(count: number): void;
   stop(): Promise<void>;
 }
 
@@ -48,18 +54,23 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
   const requests: TokenRequestLog[] = [];
   const refreshTokens = new Map<string, string>();
   let expiresIn = options.expiresIn ?? 300;
+  let expireNext = 0;
 
-  const issue = (user: string | undefined, scopes: readonly string[]): string =>
-    signJwt(key, certDer, {
+  const issue = (user: string | undefined, scopes: readonly string[]): string => {
+    // An already-expired token is dated as if issued by a clock ten minutes behind.
+    const now = Math.floor(Date.now() / 1000) - (expireNext > 0 ? 600 : 0);
+    if (expireNext > 0) expireNext--;
+    return signJwt(key, certDer, {
       iss: options.issuer,
       sub: user ?? '',
       aud: options.service,
-      exp: Math.floor(Date.now() / 1000) + expiresIn,
-      nbf: Math.floor(Date.now() / 1000) - 10,
-      iat: Math.floor(Date.now() / 1000),
+      exp: now + expiresIn,
+      nbf: now - 10,
+      iat: now,
       jti: randomBytes(12).toString('hex'),
       access: grants(scopes, user !== undefined || options.anonymousPull === true, user !== undefined),
     });
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -114,6 +125,9 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     refreshTokens,
     setExpiresIn: (seconds) => {
       expiresIn = seconds;
+    },
+    expireNextTokens: (count) => {
+      expireNext = count;
     },
     stop: () =>
       new Promise<void>((resolve) => {

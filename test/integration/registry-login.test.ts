@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
+import { repoRoot } from '../helpers/paths.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { makeImage, pushWithSkopeo } from '../helpers/registry-images.js';
 
@@ -55,4 +57,31 @@ test('login checks the password, stores it 0600, pull uses it, logout removes it
   const after = JSON.parse(await readFile(file, 'utf8')) as { auths: Record<string, unknown> };
   assert.equal(after.auths[registry.host], undefined);
   assert.match((await runCli(['logout', registry.host])).out, /Not logged in/);
+});
+
+test('on a terminal, login asks for what the command line does not give, and does not echo the password', async () => {
+  const [user, password] = Object.entries(registry.users)[0]!;
+  const config = join(dir, 'prompted');
+  // `script` gives hull a pseudo-terminal; both answers are typed ahead, as a fast typist would.
+  const run = spawnSync('script', ['-qec', `${process.execPath} ${join(repoRoot(), 'bin', 'hull')} login ${registry.host}`, '/dev/null'], {
+    input: `${user}\n${password}\n`,
+    env: { ...process.env, DOCKER_CONFIG: config },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(run.status, 0, run.stdout);
+  assert.match(run.stdout, /Username: /);
+  assert.match(run.stdout, /Password: /);
+  assert.match(run.stdout, /Login Succeeded/);
+  // The terminal echoed the typed-ahead line before hull took the keyboard; hull itself never prints it.
+  const afterPrompt = run.stdout.slice(run.stdout.lastIndexOf('Password: '));
+  assert.doesNotMatch(afterPrompt, new RegExp(password.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  const stored = JSON.parse(await readFile(join(config, 'config.json'), 'utf8')) as { auths: Record<string, { auth: string }> };
+  assert.equal(Buffer.from(stored.auths[registry.host]!.auth, 'base64').toString(), `${user}:${password}`);
+});
+
+test('without a terminal and without -u, login says what to give', async () => {
+  const res = await runCli(['login', registry.host]);
+  assert.equal(res.code, 2);
+  assert.match(res.err, /give the user name with -u/);
 });

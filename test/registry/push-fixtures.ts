@@ -3,8 +3,12 @@
  * images, and a reader that checks what the registry ended up holding, byte by byte.
  */
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { request } from 'undici';
 import { sha256Of, type Digest } from '../../src/image/digest.js';
+import { openRepository, RegistryClient } from '../../src/registry/client.js';
+import type { RepositorySession } from '../../src/registry/session.js';
+import type { RetryPolicy } from '../../src/registry/transport.js';
 import { Store } from '../../src/store/store.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { putImage, tempDir, tinyImage, type TinyImage } from '../helpers/image.js';
@@ -13,16 +17,45 @@ import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 export interface Rig {
   registry: TestRegistry;
   proxy: FaultProxy;
+  /** The registry client push talks through (retries per TEST_SESSION_RETRY). */
+  client: RegistryClient;
+  /** A session for `repository` behind the proxy, through `client` unless another is given. */
+  open(repository: string, client?: RegistryClient): RepositorySession;
   stop(): Promise<void>;
+}
+
+/**
+ * The session-level retry policy of the rig's client: quick, so fault tests take milliseconds.
+ * (push's own retries, for what the session may not retry, come from FAST_RETRY.)
+ */
+export const TEST_SESSION_RETRY: Partial<RetryPolicy> = { attempts: 4, baseDelayMs: 50, maxDelayMs: 200 };
+
+/**
+ * A client that sees no config of this machine: no hull config, no daemon.json, no Docker
+ * credentials, no certs.d (the proxy is plain HTTP on loopback, which is insecure-allowed).
+ */
+export function testClient(retry: Partial<RetryPolicy> = TEST_SESSION_RETRY): RegistryClient {
+  // A directory that does not exist: every config file under it is absent.
+  const nowhere = '/nonexistent/hull-push-test';
+  return new RegistryClient({
+    env: { HOME: nowhere, HULL_CONFIG: join(nowhere, 'config.json'), HULL_DOCKER_DAEMON_JSON: join(nowhere, 'daemon.json'), DOCKER_CONFIG: nowhere },
+    config: { mirrors: [], insecure: [] },
+    certsDirs: [],
+    retry,
+  });
 }
 
 export async function startRig(): Promise<Rig> {
   const registry = await startRegistry();
   const proxy = await startFaultProxy(registry.host);
+  const client = testClient();
   return {
     registry,
     proxy,
+    client,
+    open: (repository, other) => openRepository({ registry: proxy.host, repository }, { client: other ?? client }),
     stop: async () => {
+      await client.close();
       await proxy.stop();
       await registry.stop();
     },

@@ -2,7 +2,9 @@ import { HullError, UsageError } from '../../errors.js';
 import { DEFAULT_DOMAIN } from '../../image/reference.js';
 import { RegistryClient } from '../../registry/client.js';
 import { eraseCredentials, storeCredentials } from '../../registry/credentials.js';
+import { binaryStreams } from '../binary.js';
 import { parseOptions } from '../options.js';
+import { ask, type Question } from '../prompt.js';
 import type { Command } from '../types.js';
 
 /** `https://index.docker.io/v1/`, `docker.io`, `https://host:5000` → the registry name hull uses. */
@@ -20,7 +22,7 @@ Check the credentials against REGISTRY (default: Docker Hub), then store them in
 config (~/.docker/config.json, mode 0600) or the configured credential helper.
 
 Options:
-  -u, --username USER      the user name
+  -u, --username USER      the user name (asked for on a terminal when not given)
   -p, --password PASS      the password (prefer --password-stdin: a command line is visible to others)
       --password-stdin     read the password from standard input`,
   async run(args, io) {
@@ -31,10 +33,16 @@ Options:
     });
     if (positionals.length > 1) throw new UsageError('give at most one registry');
     const registry = registryArgument(positionals[0]);
-    const username = values.username;
-    if (username === undefined || username === '') throw new UsageError('give the user name with -u (hull does not prompt)');
     if (values['password-stdin'] && values.password !== undefined) throw new UsageError('--password and --password-stdin exclude each other');
-    const password = values['password-stdin'] ? (await io.stdin()).replace(/\r?\n$/, '') : values.password;
+    // Like docker: what the command line does not say is asked for on a terminal.
+    const terminal = !values['password-stdin'] && binaryStreams(io).stdinIsTTY;
+    const questions: Question[] = [];
+    if (terminal && values.username === undefined) questions.push({ text: 'Username: ' });
+    if (terminal && values.password === undefined) questions.push({ text: 'Password: ', secret: true });
+    const answers = questions.length > 0 ? await ask(questions) : [];
+    const username = values.username ?? (terminal ? answers.shift() : undefined);
+    if (username === undefined || username === '') throw new UsageError('give the user name with -u (standard input is not a terminal to ask on)');
+    const password = values['password-stdin'] ? (await io.stdin()).replace(/\r?\n$/, '') : (values.password ?? answers.shift());
     if (password === undefined || password === '') throw new UsageError('give the password with --password-stdin (or -p)');
 
     // Check first, as docker does: bad credentials are never stored.
