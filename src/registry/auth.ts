@@ -13,12 +13,16 @@ export type TokenFetch = (url: string, init: { method: 'GET' | 'POST'; headers: 
 
 interface CachedToken {
   token: string;
-  expiresAt: number;
+  /** When to fetch a new one: shortly before it expires. */
+  renewAt: number;
 }
 
 /** Docker's token spec: a token without `expires_in` lasts 60 seconds. */
 const DEFAULT_EXPIRY_S = 60;
-/** Renew this long before expiry, so a token does not run out between cache and registry. */
+/**
+ * Renew this long before expiry, so a token does not run out between cache and registry; at
+ * most half the token's life, or a short-lived token would be renewed before every request.
+ */
 const EXPIRY_MARGIN_MS = 5_000;
 
 export class Authenticator {
@@ -49,7 +53,7 @@ export class Authenticator {
     }
     const key = scopeKey(scopes);
     const cached = this.tokens.get(key);
-    if (cached && cached.expiresAt - EXPIRY_MARGIN_MS > this.now()) return `Bearer ${cached.token}`;
+    if (cached && cached.renewAt > this.now()) return `Bearer ${cached.token}`;
     const token = await this.requestToken(challenge, scopes);
     this.tokens.set(key, token);
     return `Bearer ${token.token}`;
@@ -128,7 +132,8 @@ export class Authenticator {
     const token = typeof doc.token === 'string' && doc.token !== '' ? doc.token : typeof doc.access_token === 'string' ? doc.access_token : '';
     if (token === '') throw new RegistryError(`${this.registry}: the token server ${where} answered without a token`);
     const expiresIn = typeof doc.expires_in === 'number' && doc.expires_in > 0 ? doc.expires_in : DEFAULT_EXPIRY_S;
-    return { token, expiresAt: this.now() + expiresIn * 1000 };
+    const life = expiresIn * 1000;
+    return { token, renewAt: this.now() + life - Math.min(EXPIRY_MARGIN_MS, life / 2) };
   }
 }
 
