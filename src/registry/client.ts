@@ -85,6 +85,11 @@ export class RegistryClient {
     this.preferred.set(`${registry} ${access}`, endpoint.url);
   }
 
+  /** @internal Whether `endpoint` has answered for this registry before. */
+  proven(registry: string, access: Access, endpoint: Endpoint): boolean {
+    return this.preferred.get(`${registry} ${access}`) === endpoint.url;
+  }
+
   /** @internal The authenticator of one endpoint (a mirror challenges on its own terms). */
   authenticator(registry: string, endpoint: Endpoint): Authenticator {
     const key = `${registry} ${endpoint.url}`;
@@ -151,6 +156,9 @@ class Session implements RepositorySession {
           throw this.unreachable(endpoint, err, failures);
         }
         if (!endpoint.mirror && !isNotTls(err) && !isTransient(err) && errorCode(err) !== 'ECONNREFUSED') throw this.unreachable(endpoint, err, failures);
+        // A reset on the endpoint that has been answering is that endpoint's trouble: moving on to
+        // the other scheme would only report a misleading TLS error.
+        if (!endpoint.mirror && isTransient(err) && this.client.proven(this.registry, req.access, endpoint)) throw this.unreachable(endpoint, err, failures);
         failures.push(`${endpoint.url}: ${errorText(err)}`);
         tlsFailure = endpoint.url.startsWith('https:') ? { endpoint, err } : undefined;
         continue;

@@ -15,6 +15,8 @@ import { selectPlatform } from '../image/match.js';
 import { formatReference, parseReference, repositoryName, type ImageReference } from '../image/reference.js';
 import type { Store } from '../store/store.js';
 import { openRepository, type RegistryClient } from './client.js';
+import { withRetries } from './retry.js';
+import { DEFAULT_RETRY, type RetryPolicy } from './transport.js';
 import { readErrorBody, registryError } from './errors.js';
 import type { RepositorySession } from './session.js';
 
@@ -78,7 +80,7 @@ export async function pull(store: Store, reference: string | ImageReference, opt
   await eachLimited(blobs, options.concurrency ?? DEFAULT_CONCURRENCY, async ({ descriptor, role }) => {
     const present = await store.hasBlob(descriptor.digest);
     if (!present) {
-      await fetchBlob(session, store, descriptor, repo);
+      await fetchBlob(session, store, descriptor, repo, options.client?.retry ?? DEFAULT_RETRY);
       downloaded = true;
     }
     await store.addBlobSource(descriptor.digest, repo);
@@ -121,13 +123,20 @@ async function fetchManifest(session: RepositorySession, tagOrDigest: string, su
   return { digest, bytes, mediaType: parseManifestOrIndex(bytes, typeof contentType === 'string' ? contentType : undefined).mediaType };
 }
 
-async function fetchBlob(session: RepositorySession, store: Store, descriptor: Descriptor, repo: string): Promise<void> {
-  const res = await session.request({ method: 'GET', path: `blobs/${descriptor.digest}`, access: 'pull' });
-  if (res.status !== 200) {
-    const { errors } = await readErrorBody(res.body);
-    throw registryError(res.status, errors, `${repo}@${descriptor.digest}`, session.registry);
-  }
-  await store.putBlob(res.body, { digest: descriptor.digest, size: descriptor.size });
+/**
+ * Streams one blob into the store, which verifies size and digest. A body that breaks off (a
+ * reset mid-blob) or comes up short is fetched again; a refusal with a status is final.
+ */
+async function fetchBlob(session: RepositorySession, store: Store, descriptor: Descriptor, repo: string, retry: RetryPolicy): Promise<void> {
+  const subject = `${repo}@${descriptor.digest}`;
+  await withRetries(retry, `pulling ${subject}`, async () => {
+    const res = await session.request({ method: 'GET', path: `blobs/${descriptor.digest}`, access: 'pull' });
+    if (res.status !== 200) {
+      const { errors } = await readErrorBody(res.body);
+      throw registryError(res.status, errors, subject, session.registry);
+    }
+    await store.putBlob(res.body, { digest: descriptor.digest, size: descriptor.size });
+  }, () => {});
 }
 
 async function readLimited(body: Readable, max: number, subject: string): Promise<Buffer> {

@@ -10,7 +10,7 @@ import type { Descriptor } from '../image/manifest.js';
 import type { Store } from '../store/store.js';
 import { planPush, type PlannedManifest } from './push-plan.js';
 import { drain, header, refusal } from './push-http.js';
-import { transientError, withRetries } from './push-retry.js';
+import { transientError, withRetries } from './retry.js';
 import { DEFAULT_RETRY, isRetryableStatus, type RetryPolicy } from './transport.js';
 import type { RepositorySession } from './session.js';
 import { pushBlob, UploadContext, type BlobOutcome, type BlobProgress } from './upload.js';

@@ -12,7 +12,7 @@ import type { Digest } from '../image/digest.js';
 import type { Descriptor } from '../image/manifest.js';
 import type { Store } from '../store/store.js';
 import { drain, header, rangeEnd, refusal, uploadLocation, withQuery } from './push-http.js';
-import { TransientError, transientError, withRetries } from './push-retry.js';
+import { TransientError, transientError, withRetries } from './retry.js';
 import { isRetryableStatus, type RetryPolicy } from './transport.js';
 import type { RepositorySession, SessionResponse } from './session.js';
 

@@ -1,7 +1,8 @@
 /**
- * Retries for the requests the session cannot retry itself: a streamed blob body is sent once
- * (session.ts), so a reset, a 5xx or a 429 in the middle of an upload is push's to handle. The
- * policy and the delays (backoff with jitter, Retry-After) are the transport's, as for pulls.
+ * Retries for what the session cannot retry itself, because the failure comes after it has
+ * answered: a streamed upload body (sent once, session.ts) cut by a reset, a 5xx or 429 in the
+ * middle of a push, or a blob download whose body breaks off during a pull. The policy and the
+ * delays (backoff with jitter, Retry-After) are the transport's.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RegistryError } from '../errors.js';
