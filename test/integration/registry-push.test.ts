@@ -100,6 +100,25 @@ describe('push to a real registry, read back by skopeo', () => {
     assert.equal(seen.Digest, image.manifest.digest);
   });
 
+  it('hull push --all-tags sends every local tag of a repository, one push per image', async () => {
+    const one = await tinyImage([[{ name: 'etc/one', content: '1' }]], 'linux/amd64', 'one');
+    const two = await tinyImage([[{ name: 'etc/two', content: '2' }]], 'linux/amd64', 'two');
+    for (const image of [one, two]) await putImage(store, image);
+    await store.tag('multi/app:1.0', one.manifest);
+    await store.tag('multi/app:latest', one.manifest);
+    await store.tag('multi/app:2.0', two.manifest);
+    await store.tag('multi/other:1.0', two.manifest);
+    const root = join(work.dir, 'store');
+    const res = await runCli(['push', '--root', root, '--progress', 'plain', '-a', 'multi/app', `${registry.host}/multi/app`]);
+    assert.equal(res.code, 0, res.err);
+    for (const [tag, image] of [['1.0', one], ['latest', one], ['2.0', two]] as const) {
+      assert.equal((JSON.parse(await inspect(`multi/app:${tag}`)) as SkopeoInspect).Digest, image.manifest.digest, tag);
+    }
+    assert.equal(res.out.match(/: digest: /g)?.length, 3);
+    const tagged = await runCli(['push', '--root', root, '-a', 'multi/app:1.0']);
+    assert.equal(tagged.code, 2);
+  });
+
   it('an unknown local image is a clear error', async () => {
     const res = await runCli(['push', '--root', join(work.dir, 'store'), 'nothing:here', `${registry.host}/nothing:1`]);
     assert.equal(res.code, 1);

@@ -5,18 +5,7 @@
  */
 import { shortDigest } from '../../image/digest.js';
 import type { PushProgress } from '../../registry/push.js';
-
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${n}B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n / 1000;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 2 : 1)}${units[i]}`;
-}
+import { humanSize as formatBytes } from '../image.js';
 
 /** The settled line of a blob, or undefined while it is still moving. */
 export function plainLine(e: PushProgress): string | undefined {
