@@ -27,6 +27,8 @@ const DEFAULT_CONCURRENCY = 3;
 
 export type PullEvent =
   | { kind: 'resolved'; digest: Digest; mediaType: string; platform?: string }
+  /** Bytes of a blob received so far (restarts from 0 when a broken download is fetched again). */
+  | { kind: 'progress'; digest: Digest; size: number; role: 'config' | 'layer'; received: number }
   | { kind: 'blob'; digest: Digest; size: number; role: 'config' | 'layer'; status: 'exists' | 'downloaded' };
 
 export interface PullOptions {
@@ -80,7 +82,8 @@ export async function pull(store: Store, reference: string | ImageReference, opt
   await eachLimited(blobs, options.concurrency ?? DEFAULT_CONCURRENCY, async ({ descriptor, role }) => {
     const present = await store.hasBlob(descriptor.digest);
     if (!present) {
-      await fetchBlob(session, store, descriptor, repo, options.client?.retry ?? DEFAULT_RETRY);
+      const progress = (received: number): void => options.onEvent?.({ kind: 'progress', digest: descriptor.digest, size: descriptor.size, role, received });
+      await fetchBlob(session, store, descriptor, repo, options.client?.retry ?? DEFAULT_RETRY, progress);
       downloaded = true;
     }
     await store.addBlobSource(descriptor.digest, repo);
@@ -127,7 +130,14 @@ async function fetchManifest(session: RepositorySession, tagOrDigest: string, su
  * Streams one blob into the store, which verifies size and digest. A body that breaks off (a
  * reset mid-blob) or comes up short is fetched again; a refusal with a status is final.
  */
-async function fetchBlob(session: RepositorySession, store: Store, descriptor: Descriptor, repo: string, retry: RetryPolicy): Promise<void> {
+async function fetchBlob(
+  session: RepositorySession,
+  store: Store,
+  descriptor: Descriptor,
+  repo: string,
+  retry: RetryPolicy,
+  progress: (received: number) => void,
+): Promise<void> {
   const subject = `${repo}@${descriptor.digest}`;
   await withRetries(retry, `pulling ${subject}`, async () => {
     const res = await session.request({ method: 'GET', path: `blobs/${descriptor.digest}`, access: 'pull' });
@@ -135,8 +145,20 @@ async function fetchBlob(session: RepositorySession, store: Store, descriptor: D
       const { errors } = await readErrorBody(res.body);
       throw registryError(res.status, errors, subject, session.registry);
     }
-    await store.putBlob(res.body, { digest: descriptor.digest, size: descriptor.size });
+    await store.putBlob(counted(res.body, progress), { digest: descriptor.digest, size: descriptor.size });
   }, () => {});
+}
+
+/** The body's chunks as they pass, with the running count reported. */
+async function* counted(body: Readable, progress: (received: number) => void): AsyncGenerator<Buffer> {
+  let received = 0;
+  progress(0);
+  for await (const chunk of body) {
+    const buf = chunk as Buffer;
+    received += buf.length;
+    progress(received);
+    yield buf;
+  }
 }
 
 async function readLimited(body: Readable, max: number, subject: string): Promise<Buffer> {

@@ -377,6 +377,18 @@ describe('hull pull (CLI)', () => {
     assert.deepEqual(relines.slice(4), [`Digest: ${manifest.digest}`, `Status: Image is up to date for ${ref}`]);
   });
 
+  test('on a terminal every layer has a live row that ends as Pull complete', async () => {
+    const { layers } = await pushLayered(registry, 'cli/tty:1', 2);
+    const out = await runCli(['pull', '--root', await fresh('cli-tty'), '--progress', 'tty', `${registry.host}/cli/tty:1`]);
+    assert.equal(out.code, 0, out.err);
+    for (const l of layers) {
+      const id = l.digest.slice('sha256:'.length, 'sha256:'.length + 12);
+      assert.match(out.out, new RegExp(`\\r\\x1b\\[2K${id}: (Downloading \\[[= >]+\\] \\S+/\\S+ \\S+/s|Pull complete)\\n`));
+      assert.match(out.out, new RegExp(`${id}: Pull complete\\n`));
+    }
+    assert.match(out.out, /\x1b\[\d+A/, 'rows are redrawn in place');
+  });
+
   test('a missing tag exits 1 with the registry\'s "manifest unknown" on stderr', async () => {
     const out = await runCli(['pull', '--root', await fresh('cli-missing'), `${registry.host}/cli/app:nosuchtag`]);
     assert.equal(out.code, 1);

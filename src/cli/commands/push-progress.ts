@@ -1,11 +1,11 @@
 /**
- * What `hull push` prints while it works: on a terminal, one live line per blob (bytes and
- * speed, redrawn in place); elsewhere (CI logs), one plain line per blob when it is settled, in
- * docker's words.
+ * What `hull push` prints while it works: on a terminal, live rows (see ../progress.ts);
+ * elsewhere (CI logs), one plain line per blob when it is settled, in docker's words.
  */
 import { shortDigest } from '../../image/digest.js';
 import type { PushProgress } from '../../registry/push.js';
-import { humanSize as formatBytes } from '../image.js';
+import { humanSize } from '../image.js';
+import { LiveRows, transferBar } from '../progress.js';
 
 /** The settled line of a blob, or undefined while it is still moving. */
 export function plainLine(e: PushProgress): string | undefined {
@@ -13,7 +13,7 @@ export function plainLine(e: PushProgress): string | undefined {
   const id = shortDigest(e.digest);
   switch (e.state) {
     case 'pushed':
-      return `${id}: Pushed ${formatBytes(e.size)}`;
+      return `${id}: Pushed ${humanSize(e.size)}`;
     case 'exists':
       return `${id}: Layer already exists`;
     case 'mounted':
@@ -25,43 +25,26 @@ export function plainLine(e: PushProgress): string | undefined {
   }
 }
 
-/** Live lines on a terminal: each blob keeps its row; rows are redrawn at most every 100 ms. */
+/** Push events onto live terminal rows. */
 export class TtyProgress {
-  private readonly rows = new Map<string, { text: string; started: number }>();
-  private drawn = 0;
-  private last = 0;
+  private readonly rows: LiveRows;
+  private readonly started = new Map<string, number>();
 
-  constructor(private readonly write: (text: string) => void) {}
+  constructor(write: (text: string) => void) {
+    this.rows = new LiveRows(write);
+  }
 
   update(e: PushProgress): void {
     if (e.kind !== 'blob') return;
-    const row = this.rows.get(e.digest) ?? { text: '', started: Date.now() };
-    this.rows.set(e.digest, row);
-    row.text = plainLine(e) ?? this.moving(e, row.started);
-    const settled = e.state !== 'uploading' && e.state !== 'checking';
-    if (settled || Date.now() - this.last >= 100) this.draw();
-  }
-
-  /** Leaves the final state on screen. */
-  finish(): void {
-    this.draw();
-  }
-
-  private moving(e: Extract<PushProgress, { kind: 'blob' }>, started: number): string {
+    const started = this.started.get(e.digest) ?? Date.now();
+    this.started.set(e.digest, started);
     const id = shortDigest(e.digest);
-    if (e.state === 'checking') return `${id}: Preparing`;
-    const seconds = Math.max(0.001, (Date.now() - started) / 1000);
-    const width = 30;
-    const done = e.size > 0 ? Math.min(width, Math.round((e.sent / e.size) * width)) : width;
-    return `${id}: Pushing [${'='.repeat(done)}${done < width ? '>' : ''}${' '.repeat(Math.max(0, width - done - 1))}] ${formatBytes(e.sent)}/${formatBytes(e.size)} ${formatBytes(Math.round(e.sent / seconds))}/s`;
+    const settled = plainLine(e);
+    const text = settled ?? (e.state === 'checking' ? `${id}: Preparing` : `${id}: Pushing ${transferBar(e.sent, e.size, started)}`);
+    this.rows.update(e.digest, text, e.state !== 'uploading' && e.state !== 'checking');
   }
 
-  private draw(): void {
-    this.last = Date.now();
-    // Up to the first row, then rewrite every row, clearing what a longer old text left behind.
-    let out = this.drawn > 0 ? `\x1b[${this.drawn}A` : '';
-    for (const row of this.rows.values()) out += `\r\x1b[2K${row.text}\n`;
-    this.drawn = this.rows.size;
-    this.write(out);
+  finish(): void {
+    this.rows.finish();
   }
 }

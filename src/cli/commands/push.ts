@@ -6,6 +6,7 @@ import type { Store } from '../../store/store.js';
 import { parseOptions } from '../options.js';
 import { ROOT_OPTION, ROOT_USAGE, withStore } from '../store.js';
 import type { Command } from '../types.js';
+import { wantsTty } from '../progress.js';
 import { plainLine, TtyProgress } from './push-progress.js';
 
 export const pushCommand: Command = {
@@ -38,7 +39,7 @@ ${ROOT_USAGE}`,
     }
     const mode = values.progress ?? 'auto';
     if (mode !== 'auto' && mode !== 'tty' && mode !== 'plain') throw new UsageError(`--progress ${mode}: use auto, tty or plain`);
-    const tty = mode === 'tty' || (mode === 'auto' && process.stdout.isTTY === true);
+    const tty = wantsTty(mode);
 
     io.out(`The push refers to repository [${familiarName(dest)}]\n`);
     const live = tty ? new TtyProgress(io.out) : undefined;
