@@ -13,9 +13,9 @@ export interface SourcePosition {
   column: number;
 }
 
-/** A Dockerfile that cannot be read: always names the file, line and column. */
-export class ParseError extends HullError {
-  override name = 'ParseError';
+/** An error at a place in a Dockerfile: the message starts with `file:line:column:`. */
+export class LocatedError extends HullError {
+  override name = 'LocatedError';
   readonly file: string;
   readonly line: number;
   readonly column: number;
@@ -31,21 +31,14 @@ export class ParseError extends HullError {
   }
 }
 
-/** A Dockerfile that parses but describes an impossible build (unknown stage, cycle, …). */
-export class GraphError extends HullError {
-  override name = 'GraphError';
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
-  readonly reason: string;
+/** A Dockerfile that cannot be read. */
+export class ParseError extends LocatedError {
+  override name = 'ParseError';
+}
 
-  constructor(reason: string, at: SourcePosition) {
-    super(`${at.file}:${at.line}:${at.column}: ${reason}`);
-    this.file = at.file;
-    this.line = at.line;
-    this.column = at.column;
-    this.reason = reason;
-  }
+/** A Dockerfile that parses but describes an impossible build (unknown stage, cycle, …). */
+export class GraphError extends LocatedError {
+  override name = 'GraphError';
 }
 
 /** Wrong command-line usage: unknown flag, missing argument. */

@@ -1,4 +1,4 @@
-import { GraphError, ParseError, type HullError } from '../errors.js';
+import { LocatedError, type HullError } from '../errors.js';
 import type { Io } from './types.js';
 
 /**
@@ -7,7 +7,7 @@ import type { Io } from './types.js';
  */
 export async function describeError(err: HullError, io: Io): Promise<string> {
   const head = `error: ${err.message}`;
-  if (!(err instanceof ParseError || err instanceof GraphError)) return head;
+  if (!(err instanceof LocatedError)) return head;
   const text = io.sources.get(err.file);
   const line = text?.split('\n')[err.line - 1]?.replace(/\r$/, '');
   if (line === undefined) return head;
