@@ -80,3 +80,20 @@ export class RegistryError extends HullError {
     this.code = details.code;
   }
 }
+
+/**
+ * A RUN step that failed: the command exited non-zero (`exitCode`), or the container could not be
+ * started at all (`exitCode` undefined). `outputTail` holds the step's last output lines so the
+ * CLI can show why without replaying the whole log.
+ */
+export class ExecError extends HullError {
+  override name = 'ExecError';
+  readonly exitCode: number | undefined;
+  readonly outputTail: readonly string[];
+
+  constructor(message: string, details: { exitCode?: number; outputTail?: readonly string[] } = {}) {
+    super(message);
+    this.exitCode = details.exitCode;
+    this.outputTail = details.outputTail ?? [];
+  }
+}
