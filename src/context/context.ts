@@ -1,0 +1,37 @@
+import { readFile, realpath } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { PatternMatcher, readDockerignore } from './dockerignore.js';
+
+/** An opened build context: its real root and its ignore rules. */
+export interface BuildContext {
+  /** Absolute, symlinks resolved: every source is checked against this. */
+  root: string;
+  ignore: PatternMatcher;
+  /** Which ignore file was used (absolute path), or null when there is none. */
+  ignoreFile: string | null;
+}
+
+async function readIfPresent(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/**
+ * Opens a context directory. Like BuildKit, `<Dockerfile>.dockerignore` beside the Dockerfile wins
+ * over `<context>/.dockerignore`. The Dockerfile and the ignore file are read by the caller
+ * directly, so ignoring them only keeps them out of `COPY .` (BEHAVIOURS 18).
+ */
+export async function openContext(dir: string, dockerfile?: string): Promise<BuildContext> {
+  const root = await realpath(dir);
+  const candidates = dockerfile === undefined ? [] : [join(dirname(dockerfile), `${basename(dockerfile)}.dockerignore`)];
+  candidates.push(join(root, '.dockerignore'));
+  for (const file of candidates) {
+    const text = await readIfPresent(file);
+    if (text !== null) return { root, ignore: new PatternMatcher(readDockerignore(text)), ignoreFile: file };
+  }
+  return { root, ignore: new PatternMatcher([]), ignoreFile: null };
+}
