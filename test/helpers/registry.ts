@@ -170,8 +170,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
   }
 }
 
-/** A port the kernel just handed out (closed again; the registry binds it right after). */
-async function freePort(): Promise<number> {
+/** A port the kernel just handed out (closed again: the caller binds it right after, or uses it as a port where nothing listens). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

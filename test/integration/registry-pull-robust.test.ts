@@ -4,9 +4,7 @@
 // and skopeo (test/setup.sh). Every server listens on 127.0.0.1.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile, copyFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Descriptor } from '../../src/image/manifest.js';
@@ -17,22 +15,12 @@ import { RegistryError } from '../../src/errors.js';
 import { startBlobHost, type BlobHost } from '../helpers/blob-host.js';
 import { runCli } from '../helpers/cli.js';
 import { putImage, tinyImage } from '../helpers/image.js';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { freePort, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { pushWithSkopeo } from '../helpers/registry-images.js';
+import { scratchDirs } from '../helpers/scratch.js';
 
-let dir: string;
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'hull-pull-robust-'));
-});
-after(() => rm(dir, { recursive: true, force: true }));
-
-let counter = 0;
-/** A fresh directory under this file's temp dir. */
-async function fresh(name: string): Promise<string> {
-  const d = join(dir, `${name}-${++counter}`);
-  await mkdir(d, { recursive: true });
-  return d;
-}
+const scratch = scratchDirs('hull-pull-robust-');
+const fresh = scratch.fresh;
 
 /**
  * An image of `layers` layers, each one file of `size` random bytes (so no two layers, nor two
@@ -62,7 +50,7 @@ async function dockerConfig(auths: Record<string, Record<string, string>>): Prom
 /** A client that sees only this test's files: no daemon.json, no hull config unless given. */
 function client(env: NodeJS.ProcessEnv, options: Omit<ClientOptions, 'env'> = {}): RegistryClient {
   return new RegistryClient({
-    env: { HOME: dir, HULL_CONFIG: join(dir, 'no-hull-config.json'), HULL_DOCKER_DAEMON_JSON: join(dir, 'no-daemon.json'), ...env },
+    env: { HOME: scratch.root(), HULL_CONFIG: join(scratch.root(), 'no-hull-config.json'), HULL_DOCKER_DAEMON_JSON: join(scratch.root(), 'no-daemon.json'), ...env },
     retry: { attempts: 2, baseDelayMs: 10 },
     ...options,
   });
@@ -82,18 +70,6 @@ async function withStore<T>(name: string, body: (store: Store) => Promise<T>): P
   }
 }
 
-/** A loopback port with nothing listening: a mirror that is down. */
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -253,7 +229,7 @@ describe('Docker Hub mirrors', () => {
   }
 
   test('a mirror that is down is skipped for the next one, which serves the pull', async () => {
-    const c = await mirrored([`http://127.0.0.1:${await closedPort()}`, mirror.url]);
+    const c = await mirrored([`http://127.0.0.1:${await freePort()}`, mirror.url]);
     try {
       const result = await withStore('mirror', (store) => pull(store, 'app:1', { client: c }));
       assert.equal(result.digest, viaMirror.digest);
@@ -264,7 +240,7 @@ describe('Docker Hub mirrors', () => {
   });
 
   test('when every mirror is down, Docker Hub itself serves the pull, without an error', async () => {
-    const c = await mirrored([`http://127.0.0.1:${await closedPort()}`, `http://127.0.0.1:${await closedPort()}/`]);
+    const c = await mirrored([`http://127.0.0.1:${await freePort()}`, `http://127.0.0.1:${await freePort()}/`]);
     try {
       const result = await withStore('mirror-down', (store) => pull(store, 'docker.io/library/app:1', { client: c }));
       assert.equal(result.digest, viaHub.digest);
@@ -345,8 +321,8 @@ describe('hull pull (CLI)', () => {
     registry = await startRegistry();
     // The CLI's process-wide client reads process.env: point it at this test's files only.
     process.env.DOCKER_CONFIG = await dockerConfig({});
-    process.env.HULL_CONFIG = join(dir, 'no-hull-config.json');
-    process.env.HULL_DOCKER_DAEMON_JSON = join(dir, 'no-daemon.json');
+    process.env.HULL_CONFIG = join(scratch.root(), 'no-hull-config.json');
+    process.env.HULL_DOCKER_DAEMON_JSON = join(scratch.root(), 'no-daemon.json');
     process.env.HULL_CERTS_D = await fresh('certs-empty');
   });
   after(async () => {

@@ -7,8 +7,7 @@
  * 127.0.0.1.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
@@ -23,19 +22,10 @@ import { putImage, tinyImage, type TinyImage } from '../helpers/image.js';
 import { startRecordingHop, type RecordingHop } from '../helpers/recording-hop.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { skopeo, type SkopeoInspect } from '../helpers/skopeo.js';
+import { scratchDirs } from '../helpers/scratch.js';
 
-let dir: string;
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'hull-push-auth-'));
-});
-after(() => rm(dir, { recursive: true, force: true }));
-
-let counter = 0;
-async function fresh(name: string): Promise<string> {
-  const d = join(dir, `${name}-${++counter}`);
-  await mkdir(d, { recursive: true });
-  return d;
-}
+const scratch = scratchDirs('hull-push-auth-');
+const fresh = scratch.fresh;
 
 /** A Docker config directory holding Basic credentials for each of `hosts`. */
 async function dockerConfig(registry: TestRegistry, hosts: readonly string[]): Promise<string> {
@@ -49,7 +39,7 @@ async function dockerConfig(registry: TestRegistry, hosts: readonly string[]): P
 /** A client that sees only this test's files: no hull config, no daemon.json, no certs.d unless given. */
 function client(env: NodeJS.ProcessEnv, options: Omit<ClientOptions, 'env'> = {}): RegistryClient {
   return new RegistryClient({
-    env: { HOME: dir, HULL_CONFIG: join(dir, 'no-hull-config.json'), HULL_DOCKER_DAEMON_JSON: join(dir, 'no-daemon.json'), HULL_CERTS_D: join(dir, 'no-certs.d'), ...env },
+    env: { HOME: scratch.root(), HULL_CONFIG: join(scratch.root(), 'no-hull-config.json'), HULL_DOCKER_DAEMON_JSON: join(scratch.root(), 'no-daemon.json'), HULL_CERTS_D: join(scratch.root(), 'no-certs.d'), ...env },
     retry: { attempts: 2, baseDelayMs: 10 },
     ...options,
   });
