@@ -54,10 +54,20 @@ for (const auth of ['none', 'basic-tls', 'token'] as const satisfies readonly Re
       const store = await Store.open(join(dir, `dst-${auth}`));
       try {
         const events: string[] = [];
-        const result = await pull(store, `${registry.host}/team/app:1`, { client, onEvent: (e) => events.push(e.kind === 'blob' ? `${e.role} ${e.status}` : e.kind) });
+        const received = new Map<string, number>();
+        const result = await pull(store, `${registry.host}/team/app:1`, {
+          client,
+          onEvent: (e) => {
+            if (e.kind === 'progress') received.set(e.digest, e.received);
+            else events.push(e.kind === 'blob' ? `${e.role} ${e.status}` : e.kind);
+          },
+        });
         assert.equal(result.digest, manifest.digest);
         assert.equal(result.downloaded, true);
         assert.deepEqual(events.sort(), ['config downloaded', 'layer downloaded', 'resolved']);
+        // Progress ends at each blob's full size.
+        assert.equal(received.size, 2);
+        for (const [digest, bytes] of received) assert.equal(bytes, (await store.statBlob(digest as never))?.size);
         assert.equal((await store.resolve(`${registry.host}/team/app:1`))?.digest, manifest.digest);
         assert.deepEqual((await store.blobRecord(manifest.digest))?.sources ?? [`${registry.host}/team/app`], [`${registry.host}/team/app`]);
         const again = await pull(store, `${registry.host}/team/app@${manifest.digest}`, { client });
