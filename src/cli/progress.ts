@@ -1,20 +1,23 @@
 /**
  * Live progress on a terminal, shared by push and pull: each transfer keeps its row, rows are
- * redrawn in place at most every 100 ms (a settled row at once), and a moving row shows a bar,
- * bytes and speed. Off a terminal, commands print one plain line per settled transfer instead.
+ * redrawn in place (a LiveBlock, as the build's tty view) at most every 100 ms (a settled row at
+ * once), and a moving row shows a bar, bytes and speed. Off a terminal, commands print one plain
+ * line per settled transfer instead.
  */
+import { LiveBlock } from '../progress/live.js';
 import { humanSize } from './image.js';
 
 export class LiveRows {
   private readonly rows = new Map<string, string>();
-  private drawn = 0;
-  private last = 0;
+  private readonly block: LiveBlock;
 
-  constructor(private readonly write: (text: string) => void) {}
+  constructor(write: (text: string) => void) {
+    this.block = new LiveBlock(write);
+  }
 
   update(key: string, text: string, settled: boolean): void {
     this.rows.set(key, text);
-    if (settled || Date.now() - this.last >= 100) this.draw();
+    if (settled || this.block.due) this.draw();
   }
 
   /** Leaves the final state on screen. */
@@ -23,12 +26,7 @@ export class LiveRows {
   }
 
   private draw(): void {
-    this.last = Date.now();
-    // Up to the first row, then rewrite every row, clearing what a longer old text left behind.
-    let out = this.drawn > 0 ? `\x1b[${this.drawn}A` : '';
-    for (const text of this.rows.values()) out += `\r\x1b[2K${text}\n`;
-    this.drawn = this.rows.size;
-    this.write(out);
+    this.block.draw([...this.rows.values()]);
   }
 }
 
