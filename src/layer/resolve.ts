@@ -45,11 +45,25 @@ interface Step {
   cacheKey?: string;
 }
 
+export interface RootResolverOptions {
+  /**
+   * What '..' at the root means: 'refuse' (extraction: no honest layer needs it) or 'clamp', the
+   * kernel's own reading inside a root filesystem ('/..' is '/'), which BuildKit's RootPath uses
+   * for COPY destinations.
+   */
+  aboveRoot?: 'refuse' | 'clamp';
+  /** Runs on every directory resolveDir creates (its path relative to the root), e.g. to chown it. */
+  onCreate?: (realRel: string) => Promise<void>;
+}
+
 export class RootResolver {
   /** Logical directory (as named in the archive) → real directory, both relative to the root. */
   private cache = new Map<string, string>();
 
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    private readonly options: RootResolverOptions = {},
+  ) {}
 
   abs(realRel: string): string {
     return realRel === '' ? this.root : `${this.root}/${realRel}`;
@@ -77,10 +91,10 @@ export class RootResolver {
       if (step.name === '' || step.name === '.') {
         // nothing to do
       } else if (step.name === '..') {
-        if (stack.length === 0) {
+        if (stack.length > 0) stack.pop();
+        else if (this.options.aboveRoot !== 'clamp') {
           throw new UnsafeArchiveError(`entry '${printable(entry)}': a symlink on its path points outside the target`, entry);
         }
-        stack.pop();
       } else {
         const candidate = stack.length ? `${stack.join('/')}/${step.name}` : step.name;
         const abs = this.abs(candidate);
@@ -90,6 +104,7 @@ export class RootResolver {
           if (!create) return null;
           await mkdir(abs, { mode: 0o755 });
           stack.push(step.name);
+          await this.options.onCreate?.(candidate);
         } else if (st.isSymbolicLink()) {
           if (++links > MAX_SYMLINKS) throw new LayerError(`entry '${printable(entry)}': too many levels of symbolic links`, entry);
           const target = await readlink(abs);

@@ -5,7 +5,7 @@
  * sources as expanded, heredocs as `<<NAME`, then the destination as written.
  */
 import { GraphError } from '../../errors.js';
-import { parseChmod } from '../../parse/instructions/copy.js';
+import { invalidChmodMessage, parseChmod } from '../../parse/instructions/chmod.js';
 import type { AddInstruction, CopyInstruction, HeredocSource, Word } from '../../parse/instructions/types.js';
 import { ShellExpansionError, ShellLex } from '../../parse/shell/lex.js';
 import { at, envLines, expandWord, resolveIn, scope, workdirOf } from './state.js';
@@ -44,9 +44,7 @@ export function copyOrAdd(state: StageState, ins: CopyInstruction | AddInstructi
   const chown = ins.chown ? expand(ins.chown) : undefined;
   const chmodText = ins.chmod ? expand(ins.chmod) : undefined;
   const chmod = chmodText === undefined ? undefined : parseChmod(chmodText);
-  if (ins.chmod && chmod === undefined) {
-    throw new GraphError(`--chmod=${chmodText} is not an octal mode such as 755 or 0644`, at(ctx, ins.chmod));
-  }
+  if (chmodText !== undefined && chmod === undefined) throw new GraphError(invalidChmodMessage(chmodText), at(ctx, ins.chmod!));
 
   const request: CopyRequest = {
     kind: ins.kind,

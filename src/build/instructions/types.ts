@@ -8,6 +8,7 @@
 import type { Expander, ArgSources } from '../../graph/args.js';
 import type { HistoryEntry, ImageConfig } from '../../image/config.js';
 import type { Platform } from '../../image/platform.js';
+import type { ChmodSpec } from '../../parse/instructions/chmod.js';
 import type { FromInstruction, Instruction, Mount, RunNetwork, RunSecurity } from '../../parse/instructions/types.js';
 
 /** Everything a stage's steps share and never change. */
@@ -88,7 +89,8 @@ export interface CopyRequest {
   destIsDir: boolean;
   /** `--chown` expanded, not yet resolved against /etc/passwd (BEHAVIOURS 15). */
   chown?: string;
-  chmod?: number;
+  /** `--chmod` expanded: an octal mode or symbolic clauses applied to each source's own mode. */
+  chmod?: ChmodSpec;
   /** `--from` expanded: a stage name or index, or an image (COPY only). */
   from?: string;
   link: boolean;

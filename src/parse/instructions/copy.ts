@@ -1,4 +1,5 @@
 /** COPY and ADD: the same sources/destination shape and most flags; ADD adds remote sources. */
+import { invalidChmodMessage, parseChmod } from './chmod.js';
 import { fail, heredocFor, inlineFile, keywordOf, mayExpand, type ParseContext } from './common.js';
 import { parseFlags, type ParsedFlags } from './flags.js';
 import type { AddInstruction, CopyInstruction, CopySource, HeredocSource, Word } from './types.js';
@@ -77,17 +78,11 @@ function common(ctx: ParseContext, flags: ParsedFlags) {
 }
 
 function parseChmodOrFail(ctx: ParseContext, word: Word): void {
-  if (parseChmod(word.value) === undefined) {
-    fail(ctx, word.range.start, `--chmod=${word.value} is not an octal mode such as 755 or 0644`);
-  }
+  if (parseChmod(word.value) === undefined) fail(ctx, word.range.start, invalidChmodMessage(word.value));
 }
 
-/** An octal `--chmod` value as a number, undefined when it is not one (up to 07777). */
-export function parseChmod(value: string): number | undefined {
-  if (!/^[0-7]{1,5}$/.test(value)) return undefined;
-  const mode = parseInt(value, 8);
-  return mode <= 0o7777 ? mode : undefined;
-}
+// parse/instructions/index.ts exports parseChmod from this module
+export { parseChmod };
 
 function isDigest(value: string): boolean {
   return /^(sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128})$/.test(value);

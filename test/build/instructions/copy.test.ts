@@ -27,10 +27,17 @@ describe('COPY', () => {
     const r = copyOf(b, 1);
     assert.equal(r.from, 'src');
     assert.equal(r.chown, 'app:app');
-    assert.equal(r.chmod, 0o640);
+    assert.deepEqual(r.chmod, { kind: 'octal', mode: 0o640 });
     assert.equal(r.link, true);
     assert.equal(createdBy(b)[1], 'COPY --chown=app:app --chmod=640 /out/app /dst/ # buildkit');
     assert.equal(b.history[1]!.empty_layer, undefined);
+  });
+
+  it('takes a symbolic --chmod, keeping it as written in history', () => {
+    const b = build('FROM scratch\nARG M=u+x\nCOPY --chmod=$M,go-w a /a\n');
+    const r = copyOf(b, 1);
+    assert.deepEqual(r.chmod, { kind: 'symbolic', text: 'u+x,go-w', ops: [{ op: '+', bits: 0o100 }, { op: '-', bits: 0o022 }] });
+    assert.equal(createdBy(b)[1], 'COPY --chmod=u+x,go-w a /a # buildkit');
   });
 
   it('needs a directory destination for several sources (BEHAVIOURS 12)', () => {

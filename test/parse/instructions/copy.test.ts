@@ -77,8 +77,15 @@ describe('COPY', () => {
   });
 
   it('rejects a bad --chmod', () => {
-    rejects('COPY --chmod=rwx a b', 1, 6, '--chmod=rwx is not an octal mode such as 755 or 0644');
-    rejects('COPY --chmod=17777 a b', 1, 6, '--chmod=17777 is not an octal mode such as 755 or 0644');
+    const bad = (v: string): string => `--chmod=${v} is neither an octal mode (such as 755 or 0644) nor a symbolic one (such as u+x, go-w or u=rwx,g=rx,o=)`;
+    rejects('COPY --chmod=rwx a b', 1, 6, bad('rwx'));
+    rejects('COPY --chmod=17777 a b', 1, 6, bad('17777'));
+    rejects('COPY --chmod=u+q a b', 1, 6, bad('u+q'));
+  });
+
+  it('accepts a symbolic --chmod (Dockerfile 1.7+)', () => {
+    assert.equal(oneOf('COPY --chmod=u=rwx,g=rx,o= a b', 'copy').chmod?.value, 'u=rwx,g=rx,o=');
+    assert.equal(oneOf('ADD --chmod=+X a b', 'add').chmod?.value, '+X');
   });
 
   it('rejects ADD-only flags', () => {
@@ -137,12 +144,33 @@ describe('ADD', () => {
 
 describe('parseChmod', () => {
   it('reads octal modes up to 07777', () => {
-    assert.equal(parseChmod('755'), 0o755);
-    assert.equal(parseChmod('0644'), 0o644);
-    assert.equal(parseChmod('7777'), 0o7777);
-    assert.equal(parseChmod('0'), 0);
-    assert.equal(parseChmod('8'), undefined);
-    assert.equal(parseChmod('u+x'), undefined);
-    assert.equal(parseChmod(''), undefined);
+    assert.deepEqual(parseChmod('755'), { kind: 'octal', mode: 0o755 });
+    assert.deepEqual(parseChmod('0644'), { kind: 'octal', mode: 0o644 });
+    assert.deepEqual(parseChmod('7777'), { kind: 'octal', mode: 0o7777 });
+    assert.deepEqual(parseChmod('00000755'), { kind: 'octal', mode: 0o755 });
+    assert.deepEqual(parseChmod('0'), { kind: 'octal', mode: 0 });
+    for (const bad of ['8', '9', '17777', '0755x', '01000000000000000007777']) assert.equal(parseChmod(bad), undefined, bad);
+  });
+
+  it('reads symbolic modes as BuildKit does (umask 0, BSD setmode)', () => {
+    assert.deepEqual(parseChmod('u+x'), { kind: 'symbolic', text: 'u+x', ops: [{ op: '+', bits: 0o100 }] });
+    assert.deepEqual(parseChmod('go-w'), { kind: 'symbolic', text: 'go-w', ops: [{ op: '-', bits: 0o022 }] });
+    // `=` clears the classes first; no class written means every class
+    assert.deepEqual(parseChmod('=r'), { kind: 'symbolic', text: '=r', ops: [{ op: '-', bits: 0o6777 }, { op: '+', bits: 0o444 }] });
+    // `X` only counts with `+`; `u`, `g`, `o` as permissions copy a class
+    assert.deepEqual(parseChmod('u-X'), { kind: 'symbolic', text: 'u-X', ops: [] });
+    assert.deepEqual(parseChmod('go=u-w'), {
+      kind: 'symbolic',
+      text: 'go=u-w',
+      ops: [
+        { op: 'copy', from: 'u', to: ['g', 'o'], how: '=' },
+        { op: '-', bits: 0o022 },
+      ],
+    });
+    for (const ok of ['+', '-', '=', 'a+rwxXst', 'u=rwx,g=rx,o=', 'ug+s,o-t', '+X', 'u+x-w']) assert.ok(parseChmod(ok), ok);
+  });
+
+  it('refuses what BuildKit refuses', () => {
+    for (const bad of ['', ',', 'u', 'go', 'z', 'q+r', 'u+x,', 'u+x,,g+w', 'rwx', 'u+q', '+0755', 'u+7']) assert.equal(parseChmod(bad), undefined, bad);
   });
 });
