@@ -97,3 +97,18 @@ export class ExecError extends HullError {
     this.outputTail = details.outputTail ?? [];
   }
 }
+
+/**
+ * A step of a build that failed: the message names the instruction at its Dockerfile position
+ * (`RUN make returned exit code 2`), and `outputTail` holds the step's last output lines so the
+ * user sees why without the whole log.
+ */
+export class BuildError extends LocatedError {
+  override name = 'BuildError';
+  readonly outputTail: readonly string[];
+
+  constructor(reason: string, at: SourcePosition, outputTail: readonly string[] = []) {
+    super(reason, at);
+    this.outputTail = outputTail;
+  }
+}

@@ -1,40 +1,4 @@
-/**
- * What the local-image commands share: naming an image (tag, digest or ID) and, for a
- * multi-platform index, picking the platform; human sizes and ages for tables.
- */
-import { HullError } from '../errors.js';
-import type { ImageConfig } from '../image/config.js';
-import type { Digest } from '../image/digest.js';
-import type { Descriptor, ImageManifest } from '../image/manifest.js';
-import { selectPlatform } from '../image/match.js';
-import { hostPlatform, parsePlatform } from '../image/platform.js';
-import type { Store } from '../store/store.js';
-
-export interface LocalImage {
-  /** What the name resolved to (a manifest, or an index). */
-  descriptor: Descriptor;
-  /** The platform's manifest (the descriptor itself unless it is an index). */
-  manifestDescriptor: Descriptor;
-  manifest: ImageManifest;
-  config: ImageConfig;
-  /** The image ID, as docker shows it: the config digest. */
-  id: Digest;
-}
-
-/** Resolves `name` in the store; an index is narrowed to `platform` (default: this machine's). */
-export async function loadImage(store: Store, name: string, platform?: string): Promise<LocalImage> {
-  const descriptor = await store.resolve(name);
-  if (!descriptor) throw new HullError(`no such image: ${name} (see 'hull images')`);
-  let manifestDescriptor = descriptor;
-  let parsed = await store.readManifest(descriptor);
-  if (parsed.kind === 'index') {
-    manifestDescriptor = selectPlatform(parsed.index.manifests, platform === undefined ? hostPlatform() : parsePlatform(platform));
-    parsed = await store.readManifest(manifestDescriptor);
-  }
-  if (parsed.kind !== 'manifest') throw new HullError(`${name} is not an image manifest (${descriptor.mediaType})`);
-  const config = await store.readConfig(parsed.manifest.config.digest);
-  return { descriptor, manifestDescriptor, manifest: parsed.manifest, config, id: parsed.manifest.config.digest };
-}
+/** What the local-image commands share: human sizes and ages for tables. */
 
 /** `docker images` sizes: decimal units, three significant digits. */
 export function humanSize(bytes: number): string {

@@ -1,4 +1,5 @@
 import { HullError, UsageError } from '../errors.js';
+import { buildCommand } from './commands/build.js';
 import { diffCommand } from './commands/diff.js';
 import { graphCommand } from './commands/graph.js';
 import { historyCommand } from './commands/history.js';
@@ -12,18 +13,21 @@ import { pruneCommand } from './commands/prune.js';
 import { pushCommand } from './commands/push.js';
 import { pullCommand } from './commands/pull.js';
 import { rmiCommand } from './commands/rmi.js';
+import { runCommand } from './commands/run.js';
 import { saveCommand } from './commands/save.js';
 import { tagCommand } from './commands/tag.js';
 import { describeError } from './report.js';
 import type { Command, Io } from './types.js';
 
 const COMMANDS: Record<string, Command> = {
+  build: buildCommand,
   parse: parseCommand,
   graph: graphCommand,
   images: imagesCommand,
   import: importCommand,
   tag: tagCommand,
   rmi: rmiCommand,
+  run: runCommand,
   inspect: inspectCommand,
   history: historyCommand,
   diff: diffCommand,

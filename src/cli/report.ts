@@ -1,4 +1,4 @@
-import { LocatedError, type HullError } from '../errors.js';
+import { BuildError, LocatedError, type HullError } from '../errors.js';
 import type { Io } from './types.js';
 
 /**
@@ -6,6 +6,11 @@ import type { Io } from './types.js';
  * under the column, as compilers do: the user sees what to fix without opening the file.
  */
 export async function describeError(err: HullError, io: Io): Promise<string> {
+  const located = quoteLine(err, io);
+  return err instanceof BuildError && err.outputTail.length > 0 ? `${located}\nlast output of the step:\n${err.outputTail.map((l) => `  ${l}`).join('\n')}` : located;
+}
+
+function quoteLine(err: HullError, io: Io): string {
   const head = `error: ${err.message}`;
   if (!(err instanceof LocatedError)) return head;
   const text = io.sources.get(err.file);

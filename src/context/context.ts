@@ -9,6 +9,12 @@ export interface BuildContext {
   ignore: PatternMatcher;
   /** Which ignore file was used (absolute path), or null when there is none. */
   ignoreFile: string | null;
+  /**
+   * An image's filesystem (COPY --from) rather than a build context: symlinks resolve as they
+   * would inside the container (an absolute target starts at this root, `..` stops at it)
+   * instead of being refused as escapes.
+   */
+  rootfs?: boolean;
 }
 
 async function readIfPresent(path: string): Promise<string | null> {

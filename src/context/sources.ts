@@ -25,8 +25,8 @@ export interface ResolvedSource {
 }
 
 export interface ResolveOptions {
-  /** The instruction, for messages. */
-  instruction?: 'COPY' | 'ADD';
+  /** The instruction, for messages (`COPY`, `ADD`, `RUN --mount`). */
+  instruction?: string;
 }
 
 const MAX_HOPS = 40; // Linux's own symlink limit (ELOOP)
@@ -69,7 +69,10 @@ async function follow(r: Resolver, dir: string[], link: ContextEntry): Promise<S
   const target = link.linkTarget ?? '';
   let real: string[];
   let rest: string;
-  if (target.startsWith('/')) {
+  if (target.startsWith('/') && r.ctx.rootfs) {
+    real = [];
+    rest = target;
+  } else if (target.startsWith('/')) {
     // an absolute target is a host path: usable only when it lands inside the context itself
     if (target !== r.ctx.root && !target.startsWith(r.ctx.root + '/')) return { kind: 'escape', link: link.path };
     real = [];
@@ -82,6 +85,7 @@ async function follow(r: Resolver, dir: string[], link: ContextEntry): Promise<S
   for (const part of rest.split('/')) {
     if (part === '' || part === '.') continue;
     if (part === '..') {
+      if (real.length === 0 && r.ctx.rootfs) continue;
       if (real.length === 0) return { kind: 'escape', link: link.path };
       real.pop();
       last = undefined;

@@ -55,6 +55,8 @@ export interface BundleOptions {
   network: NetworkMode;
   hostname: string;
   hostFiles: HostFiles;
+  /** The step's own mounts (RUN --mount, inline heredoc scripts), after the standard ones. */
+  extraMounts?: readonly OciMount[];
 }
 
 /** Where the runtime mounts something over the rootfs: these paths may appear as empty stubs in the upper dir. */
@@ -84,7 +86,7 @@ export function buildSpec(o: BundleOptions): OciSpec {
     },
     root: { path: o.rootfs, readonly: false },
     hostname: o.hostname,
-    mounts: mounts(o.hostFiles),
+    mounts: [...mounts(o.hostFiles), ...(o.extraMounts ?? [])],
     linux: {
       namespaces,
       // Deny every device but runc's defaults (null, zero, full, tty, random, urandom, ptmx), as Docker does.

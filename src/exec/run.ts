@@ -16,7 +16,7 @@ import { OutputTail } from './output.js';
 import { runTool, runToolSync } from './proc.js';
 import { mountRootfs, type MountedRootfs } from './rootfs.js';
 import { containerId, selectRuntime, type Runtime } from './runtime.js';
-import type { OciSpec } from './spec.js';
+import type { OciMount, OciSpec } from './spec.js';
 import { removeMountStubs } from './stubs.js';
 import { resolveUser, type ExecUser } from './user.js';
 
@@ -34,6 +34,8 @@ export interface RunStepOptions {
   /** `crun`, `runc` or `chroot` (default: the first that works here). */
   runtime?: string;
   hostname?: string;
+  /** Mounts added to the container (bind sources must outlive the step). */
+  mounts?: readonly OciMount[];
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
   /** Notes about the run (which runtime was chosen and why). */
   onLog?: (line: string) => void;
@@ -64,7 +66,7 @@ export async function runStep(o: RunStepOptions): Promise<StepResult> {
     const etc = join(rootfs.dir, 'etc');
     await mkdir(etc);
     const hostname = o.hostname ?? 'hull';
-    const spec = buildSpec({ rootfs: rootfs.merged, args: o.args, env: o.env, cwd: o.cwd, user, network: o.network, hostname, hostFiles: await writeHostFiles(etc, hostname) });
+    const spec = buildSpec({ rootfs: rootfs.merged, args: o.args, env: o.env, cwd: o.cwd, user, network: o.network, hostname, hostFiles: await writeHostFiles(etc, hostname), extraMounts: o.mounts ?? [] });
     await writeBundle(rootfs.dir, spec);
     const tail = new OutputTail(o.tailLines ?? 20);
     const { exitCode, runtimeError } = await execute(runtime, spec, rootfs, tail, o.onOutput);

@@ -13,3 +13,4 @@ export type { PruneOptions, PruneReport } from './gc.js';
 export type { TempCleanup } from './temp.js';
 export type { BlobRecord, ImageMeta, Hold } from './meta.js';
 export type { ImageRecord } from './walk.js';
+export { loadImage, type LocalImage } from './local-image.js';

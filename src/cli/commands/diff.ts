@@ -1,6 +1,6 @@
 import { UsageError } from '../../errors.js';
 import { applyToPathSet, listChanges } from '../../layer/changes.js';
-import { loadImage } from '../image.js';
+import { loadImage } from '../../store/local-image.js';
 import { parseOptions } from '../options.js';
 import { ROOT_OPTION, ROOT_USAGE, withStore } from '../store.js';
 import type { Command } from '../types.js';

@@ -1,6 +1,7 @@
 import { UsageError } from '../../errors.js';
 import { shortDigest } from '../../image/digest.js';
-import { humanAge, humanSize, loadImage, table } from '../image.js';
+import { humanAge, humanSize, table } from '../image.js';
+import { loadImage } from '../../store/local-image.js';
 import { parseOptions } from '../options.js';
 import { ROOT_OPTION, ROOT_USAGE, withStore } from '../store.js';
 import type { Command } from '../types.js';

@@ -1,7 +1,8 @@
 import { UsageError } from '../../errors.js';
 import { shortDigest, type Digest } from '../../image/digest.js';
 import { familiarName, parseReference } from '../../image/reference.js';
-import { humanAge, humanSize, loadImage, table } from '../image.js';
+import { humanAge, humanSize, table } from '../image.js';
+import { loadImage } from '../../store/local-image.js';
 import { parseOptions } from '../options.js';
 import { ROOT_OPTION, ROOT_USAGE, withStore } from '../store.js';
 import type { Command } from '../types.js';

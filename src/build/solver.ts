@@ -1,0 +1,182 @@
+/**
+ * `build`: Dockerfile → instruction graph → stages (independent ones at the same time) → an
+ * image in the store. The caller tags, exports or pushes the result (see output.ts).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openContext } from '../context/context.js';
+import { GraphError } from '../errors.js';
+import { buildGraph } from '../graph/index.js';
+import type { BuildGraph } from '../graph/types.js';
+import type { ImageConfig } from '../image/config.js';
+import { createManifest, type Descriptor } from '../image/manifest.js';
+import { MediaType, type Compression } from '../image/mediatypes.js';
+import { formatPlatform, type Platform } from '../image/platform.js';
+import { parseDockerfile } from '../parse/parser.js';
+import type { Store } from '../store/store.js';
+import type { NetworkMode } from '../exec/bundle.js';
+import { resolveBase, type BaseImage } from './base.js';
+import type { BuildEventListener } from './events.js';
+import type { LayerRef } from './layers.js';
+import { BuildCancelled, buildStage, type BuiltStage, type StageEnvironment } from './stage.js';
+import { stageContext } from './stage-context.js';
+import { Vertices, type Vertex } from './vertices.js';
+
+export interface BuildOptions {
+  store: Store;
+  /** The build context directory. */
+  contextDir: string;
+  /** The Dockerfile's path (default: CONTEXT/Dockerfile). */
+  dockerfile?: string;
+  /** The Dockerfile's text when it does not come from a file (`-f -`); `dockerfile` then only names it. */
+  dockerfileText?: string;
+  target?: string;
+  buildArgs?: Readonly<Record<string, string>>;
+  /** `--label`: added to the result's config. */
+  labels?: Readonly<Record<string, string>>;
+  /** The platform to build for (default: this machine's). */
+  platform?: string;
+  /** Ask the registry for every base image even when the store has it. */
+  pull?: boolean;
+  /** RUN's network when a RUN does not say (default: host). */
+  network?: NetworkMode;
+  /** `crun`, `runc` or `chroot` (default: the first that works here). */
+  runtime?: string;
+  compression?: Compression;
+  /** SOURCE_DATE_EPOCH: the image's and history's `created`, and the clamp of file mtimes. */
+  sourceDateEpoch?: number;
+  onEvent?: BuildEventListener;
+}
+
+export interface BuildResult {
+  /** The image manifest, stored (not tagged). */
+  manifest: Descriptor;
+  config: Descriptor;
+  image: ImageConfig;
+  /** The platform built for. */
+  platform: string;
+}
+
+export async function build(options: BuildOptions): Promise<BuildResult> {
+  const vertices = new Vertices(options.onEvent ?? (() => {}));
+  const dockerfile = options.dockerfile ?? join(options.contextDir, 'Dockerfile');
+  const graph = await vertices.run('[internal] load build definition from Dockerfile', async () => {
+    const text = options.dockerfileText ?? (await readDockerfile(dockerfile));
+    return buildGraph(parseDockerfile(text, { file: dockerfile }), {
+      ...(options.target !== undefined ? { target: options.target } : {}),
+      ...(options.buildArgs ? { buildArgs: options.buildArgs } : {}),
+      ...(options.platform !== undefined ? { platform: options.platform } : {}),
+    });
+  });
+  for (const w of graph.warnings) vertices.warn(w.message, w.at ? `${w.at.file}:${w.at.line}` : undefined);
+  const context = await vertices.run('[internal] load .dockerignore', () => openContext(options.contextDir, dockerfile));
+
+  const created = new Date((options.sourceDateEpoch ?? Math.floor(Date.now() / 1000)) * 1000).toISOString();
+  const solver = new Solver(options, graph, vertices, created);
+  const env: StageEnvironment = {
+    store: options.store,
+    file: graph.file,
+    context,
+    vertices,
+    run: { network: options.network ?? 'host', ...(options.runtime !== undefined ? { runtime: options.runtime } : {}) },
+    commit: {
+      ...(options.compression !== undefined ? { compression: options.compression } : {}),
+      ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
+    },
+    stage: (i) => solver.stage(i, env),
+    image: (ref, platform, vertex) => solver.image(ref, platform, vertex),
+    layersOf: (name, platform, before) => solver.layersOf(name, platform, before, env),
+    cancelled: () => solver.failed,
+  };
+  const target = await solver.all(env);
+  return vertices.run('exporting to image', (vertex) => writeImage(options, target, created, vertex));
+}
+
+async function readDockerfile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new GraphError(code === 'ENOENT' ? 'no such Dockerfile: give its path with -f' : `cannot read the Dockerfile: ${(err as Error).message}`, { file: path, line: 1, column: 1 });
+  }
+}
+
+/** The build's shared state: stage results and base images, each computed once. */
+class Solver {
+  failed = false;
+  private readonly stages = new Map<number, Promise<BuiltStage>>();
+  private readonly images = new Map<string, Promise<BaseImage>>();
+
+  constructor(
+    private readonly options: BuildOptions,
+    private readonly graph: BuildGraph,
+    private readonly vertices: Vertices,
+    private readonly created: string,
+  ) {}
+
+  stage(index: number, env: StageEnvironment): Promise<BuiltStage> {
+    let promise = this.stages.get(index);
+    if (promise === undefined) {
+      const stage = this.graph.stages[index]!;
+      promise = buildStage(env, stage, stageContext(this.graph, stage, this.created));
+      promise.catch(() => {
+        this.failed = true;
+      });
+      this.stages.set(index, promise);
+    }
+    return promise;
+  }
+
+  /** Starts every stage the target needs at once (each waits for what it depends on); the target's result. */
+  async all(env: StageEnvironment): Promise<BuiltStage> {
+    const started = this.graph.buildOrder.map((i) => this.stage(i, env));
+    const settled = await Promise.allSettled(started);
+    const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
+    const real = failures.find((e) => !(e instanceof BuildCancelled));
+    if (real !== undefined || failures.length > 0) throw real ?? failures[0];
+    return this.stage(this.graph.target, env);
+  }
+
+  image(reference: string, platform: Platform, vertex: Vertex): Promise<BaseImage> {
+    const key = `${reference} ${formatPlatform(platform)}`;
+    let promise = this.images.get(key);
+    if (promise === undefined) {
+      promise = resolveBase(this.options.store, reference, platform, {
+        pull: this.options.pull ?? false,
+        onPull: (e) => {
+          if (e.kind === 'progress') vertex.status(e.digest, `${e.digest}`, false, { current: e.received, total: e.size });
+          else if (e.kind === 'blob') vertex.status(e.digest, `${e.digest}`, true, { current: e.size, total: e.size });
+        },
+        onWarning: (message) => this.vertices.warn(message),
+      });
+      this.images.set(key, promise);
+    }
+    return promise;
+  }
+
+  async layersOf(name: string, platform: Platform, before: number, env: StageEnvironment): Promise<readonly LayerRef[]> {
+    const lower = name.toLowerCase();
+    const byName = this.graph.stages.find((s) => s.name === lower && s.index < before);
+    const index = byName?.index ?? (/^\d+$/.test(name) && Number(name) < before ? Number(name) : undefined);
+    if (index !== undefined) return (await this.stage(index, env)).layers;
+    const image = await this.vertices.run(`[internal] load ${name}`, (vertex) => this.image(name, platform, vertex));
+    return image.layers;
+  }
+}
+
+/** Config and manifest of the target stage, written to the store. */
+async function writeImage(options: BuildOptions, target: BuiltStage, created: string, vertex: Vertex): Promise<BuildResult> {
+  const { state, layers } = target;
+  const labels = options.labels && Object.keys(options.labels).length > 0 ? { Labels: { ...state.image.config?.Labels, ...options.labels } } : {};
+  const image: ImageConfig = {
+    ...state.image,
+    created,
+    config: { ...state.image.config, ...labels },
+    rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffID) },
+  };
+  const config = await options.store.putJson(image, MediaType.ociConfig);
+  vertex.status('config', `writing image config ${config.digest}`, true);
+  const manifest = await options.store.putJson(createManifest(config, layers.map((l) => l.blob)), MediaType.ociManifest);
+  vertex.status('manifest', `writing manifest ${manifest.digest}`, true);
+  return { manifest, config, image, platform: formatPlatform(target.platform) };
+}

@@ -1,0 +1,185 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { saveArchive } from '../../archive/index.js';
+import { build, type BuildResult } from '../../build/solver.js';
+import { UsageError } from '../../errors.js';
+import { formatReference, parseReference, repositoryName, type ImageReference } from '../../image/reference.js';
+import { createRenderer, PROGRESS_MODES, type ProgressMode } from '../../progress/index.js';
+import { openRepository } from '../../registry/client.js';
+import { push } from '../../registry/push.js';
+import type { NetworkMode } from '../../exec/bundle.js';
+import type { Store } from '../../store/store.js';
+import { keyValues, parseOptions } from '../options.js';
+import { ROOT_OPTION, ROOT_USAGE, withStore } from '../store.js';
+import type { Command } from '../types.js';
+import { writeToFile } from '../write-out.js';
+
+/** One `--output`: where the built image goes besides the store. */
+export type Output = { type: 'image'; push: boolean } | { type: 'registry' } | { type: 'oci' | 'docker'; dest: string };
+
+export const buildCommand: Command = {
+  summary: 'Build an image from a Dockerfile',
+  usage: `Usage: hull build [OPTIONS] CONTEXT
+
+Build the Dockerfile in CONTEXT (or the one -f names) into an image in the store.
+
+Options:
+  -f, --file FILE          the Dockerfile (default: CONTEXT/Dockerfile; - reads standard input)
+  -t, --tag NAME:TAG       name the image (repeat for several names)
+      --build-arg K=V      set a build argument (repeat; K alone takes $K from the environment)
+      --target STAGE       build this stage instead of the last one
+      --label K=V          add a label to the image (repeat)
+      --platform P         build for this platform, e.g. linux/arm64 (default: this machine's)
+      --pull               ask the registry for newer base images even when the store has them
+      --network MODE       RUN's network when a RUN does not say: host (default) or none
+      --runtime NAME       crun, runc or chroot (default: the first that works here)
+  -o, --output SPEC        type=image (default), type=registry, type=oci,dest=FILE or
+                           type=docker,dest=FILE (a tarball for 'docker load'); repeatable
+      --push               also push every -t name (same as --output type=registry)
+      --iidfile FILE       write the image ID (its config digest) to FILE
+  -q, --quiet              print only the image ID
+      --progress MODE      auto, tty, plain, json or quiet (default: auto; written to stderr)
+${ROOT_USAGE}
+
+Example: hull build -t 127.0.0.1:5000/app:1 --push .`,
+  async run(args, io) {
+    const { values, positionals } = parseOptions(args, {
+      ...ROOT_OPTION,
+      file: { type: 'string', short: 'f' },
+      tag: { type: 'string', short: 't', multiple: true },
+      'build-arg': { type: 'string', multiple: true },
+      target: { type: 'string' },
+      label: { type: 'string', multiple: true },
+      platform: { type: 'string' },
+      pull: { type: 'boolean' },
+      network: { type: 'string', default: 'host' },
+      runtime: { type: 'string' },
+      output: { type: 'string', short: 'o', multiple: true },
+      push: { type: 'boolean' },
+      iidfile: { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
+      progress: { type: 'string', default: 'auto' },
+    });
+    if (positionals.length !== 1) throw new UsageError('give one build context directory');
+    const mode = (values.quiet ? 'quiet' : values.progress) as ProgressMode;
+    if (!PROGRESS_MODES.includes(mode)) throw new UsageError(`--progress ${values.progress}: use auto, tty, plain, json or quiet`);
+    if (values.network !== 'host' && values.network !== 'none') throw new UsageError(`--network ${values.network}: use host or none`);
+    const tags = (values.tag ?? []).map((t) => parseTag(t));
+    const outputs = (values.output ?? []).map(parseOutput);
+    if (outputs.length === 0) outputs.push({ type: 'image', push: false });
+    if (values.push) outputs.push({ type: 'registry' });
+    if (outputs.some((o) => o.type === 'registry' || (o.type === 'image' && o.push)) && tags.length === 0) {
+      throw new UsageError('pushing needs a name: give -t REGISTRY/REPOSITORY:TAG');
+    }
+    const contextDir = positionals[0]!;
+    const dockerfile = values.file === '-' ? 'Dockerfile' : (values.file ?? join(contextDir, 'Dockerfile'));
+    // Read here so an error report can quote the line; a missing file is the solver's to report.
+    const text = values.file === '-' ? await io.stdin() : await readFile(dockerfile, 'utf8').catch(() => undefined);
+    if (text !== undefined) io.sources.set(dockerfile, text);
+
+    const renderer = createRenderer(mode, io.err);
+    const epoch = process.env.SOURCE_DATE_EPOCH;
+    await withStore(values.root, async (store) => {
+      let result: BuildResult;
+      try {
+        result = await build({
+          store,
+          contextDir,
+          dockerfile,
+          ...(text !== undefined ? { dockerfileText: text } : {}),
+          ...(values.target !== undefined ? { target: values.target } : {}),
+          buildArgs: Object.fromEntries(keyValues(values['build-arg'], '--build-arg', process.env)),
+          labels: Object.fromEntries(keyValues(values.label, '--label', {})),
+          ...(values.platform !== undefined ? { platform: values.platform } : {}),
+          pull: values.pull === true,
+          network: values.network as NetworkMode,
+          ...(values.runtime !== undefined ? { runtime: values.runtime } : {}),
+          ...(epoch !== undefined && /^\d+$/.test(epoch) ? { sourceDateEpoch: Number(epoch) } : {}),
+          onEvent: (e) => renderer.onEvent(e),
+        });
+      } finally {
+        renderer.finish();
+      }
+      await deliver(store, result, tags, outputs, (line) => {
+        if (mode !== 'quiet') io.err(`${line}\n`);
+      });
+      if (values.iidfile !== undefined) await writeFile(values.iidfile, result.config.digest);
+      if (values.quiet) io.out(`${result.config.digest}\n`);
+    });
+    return 0;
+  },
+};
+
+function parseTag(text: string): ImageReference {
+  let ref: ImageReference;
+  try {
+    ref = parseReference(text);
+  } catch (err) {
+    throw new UsageError(`-t ${text}: ${(err as Error).message}`);
+  }
+  if (ref.digest !== undefined) throw new UsageError(`-t ${text}: a name takes a tag, not a digest`);
+  return ref;
+}
+
+/** `type=oci,dest=out.tar` → an Output; Docker's spellings, with `dest` required for files. */
+export function parseOutput(spec: string): Output {
+  const fields = new Map<string, string>();
+  for (const part of spec.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--output ${spec}: write type=…[,dest=…] (${part} has no "=")`);
+    fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  const type = fields.get('type');
+  const allowed = (keys: readonly string[]): void => {
+    for (const key of fields.keys()) if (key !== 'type' && !keys.includes(key)) throw new UsageError(`--output ${spec}: ${key} is not an option of type=${type}`);
+  };
+  switch (type) {
+    case 'image':
+      allowed(['push']);
+      return { type: 'image', push: fields.get('push') === 'true' };
+    case 'registry':
+      allowed([]);
+      return { type: 'registry' };
+    case 'oci':
+    case 'docker': {
+      allowed(['dest']);
+      const dest = fields.get('dest');
+      if (dest === undefined || dest === '') throw new UsageError(`--output ${spec}: give dest=FILE`);
+      return { type, dest };
+    }
+    default:
+      throw new UsageError(`--output ${spec}: type must be image, registry, oci or docker`);
+  }
+}
+
+/** Tags the image in the store, then writes archives and pushes as the outputs ask. */
+async function deliver(store: Store, result: BuildResult, tags: readonly ImageReference[], outputs: readonly Output[], note: (line: string) => void): Promise<void> {
+  for (const tag of tags) {
+    await store.tag(tag, result.manifest);
+    note(`naming to ${formatReference(tag)} done`);
+  }
+  // Untagged, the image would be the next prune's garbage before the user could name it.
+  if (tags.length === 0) await store.hold(`build:${result.manifest.digest}`, { blobs: [result.manifest.digest] });
+  note(`image ID ${result.config.digest}`);
+  const name = tags.length > 0 ? formatReference(tags[0]!) : result.manifest.digest;
+  for (const output of outputs) {
+    if (output.type === 'oci' || output.type === 'docker') {
+      await writeToFile(await saveArchive(store, [name], { format: output.type }), output.dest);
+      note(`exported ${output.type} archive ${output.dest}`);
+    } else if (output.type === 'registry' || (output.type === 'image' && output.push)) {
+      await pushTags(store, result, tags, note);
+    }
+  }
+}
+
+/** One push per repository, carrying all of its tags. */
+async function pushTags(store: Store, result: BuildResult, tags: readonly ImageReference[], note: (line: string) => void): Promise<void> {
+  const byRepository = new Map<string, ImageReference[]>();
+  for (const tag of tags) byRepository.set(repositoryName(tag), [...(byRepository.get(repositoryName(tag)) ?? []), tag]);
+  for (const refs of byRepository.values()) {
+    const first = refs[0]!;
+    const session = openRepository({ registry: first.domain, repository: first.path });
+    const pushed = await push(store, result.manifest.digest, { session, tags: refs.map((r) => r.tag ?? 'latest') });
+    for (const ref of refs) note(`pushed ${formatReference(ref)} ${pushed.descriptor.digest}`);
+  }
+}
