@@ -139,3 +139,28 @@ describe('resolveSource', () => {
     assert.deepEqual((await resolveSources(ctx, ['late.txt'])).map((r) => r.name), ['late.txt']);
   });
 });
+
+describe('resolveSource in an image filesystem (COPY --from)', () => {
+  let root: string;
+  before(async () => {
+    root = await makeTree({
+      'bin/busybox': 'binary',
+      'bin/sh': { link: '/bin/busybox' },
+      'usr/bin/tool': { link: '../../../../bin/busybox' },
+      'lib': { link: '/usr/lib' },
+      'usr/lib/libc.so': 'libc',
+    });
+  });
+  after(() => removeTree(root));
+
+  it('resolves absolute link targets from the image root and stops .. at it, as inside the container', async () => {
+    const ctx: BuildContext = { root, ignore: (await openContext(root)).ignore, ignoreFile: null, rootfs: true };
+    const one = async (src: string): Promise<string> => {
+      const [r] = await resolveSource(ctx, src);
+      return `${r!.path}:${r!.name}:${r!.entry.type}`;
+    };
+    assert.equal(await one('/bin/sh'), 'bin/busybox:sh:file');
+    assert.equal(await one('/usr/bin/tool'), 'bin/busybox:tool:file');
+    assert.equal(await one('/lib/libc.so'), 'usr/lib/libc.so:libc.so:file');
+  });
+});

@@ -3,7 +3,7 @@
 // umoci and skopeo. Needs root and the packages test/setup.sh installs.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmod, lstat, mkdir, readdir, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -11,11 +11,10 @@ import { after, before, describe, it } from 'node:test';
 import { build } from '../../src/build/solver.js';
 import type { BuildEvent } from '../../src/build/events.js';
 import { pendingCleanups } from '../../src/exec/cleanup.js';
-import { parseImageConfig, type ImageConfig } from '../../src/image/config.js';
-import { readTar } from '../../src/layer/index.js';
-import { decompress } from '../../src/layer/compress.js';
 import { Store } from '../../src/store/store.js';
 import { publishBusybox } from '../helpers/bases.js';
+import { imageConfig, layerEntryNames, unpackImage } from '../helpers/built-image.js';
+import { fillTree, type TreeNode } from '../helpers/context-tree.js';
 import { runCli } from '../helpers/cli.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { scratchDirs } from '../helpers/scratch.js';
@@ -52,37 +51,12 @@ describe('hull build', { skip }, () => {
     http?.close();
   });
 
-  /** A build context from a map of files (a string is a file's content). */
-  async function context(files: Record<string, string | { mode?: number; link?: string; content?: string }>): Promise<string> {
-    const dir = await dirs.fresh('ctx');
-    for (const [name, spec] of Object.entries(files)) {
-      const path = join(dir, name);
-      await mkdir(join(path, '..'), { recursive: true });
-      const s = typeof spec === 'string' ? { content: spec } : spec;
-      if (s.link !== undefined) await symlink(s.link, path);
-      else await writeFile(path, s.content ?? '');
-      if (s.mode !== undefined) await chmod(path, s.mode);
-    }
-    return dir;
+  async function context(files: Record<string, TreeNode>): Promise<string> {
+    return fillTree(await dirs.fresh('ctx'), files);
   }
 
-  function unpack(root: string, ref: string): Promise<string> {
-    return dirs.fresh('bundle').then((dir) => {
-      const bundle = join(dir, 'b');
-      execFileSync('umoci', ['unpack', '--image', `${join(root, 'oci')}:${ref}`, bundle], { stdio: 'pipe' });
-      return join(bundle, 'rootfs');
-    });
-  }
-
-  async function configOf(root: string, ref: string): Promise<ImageConfig> {
-    const store = await Store.open(root);
-    try {
-      const manifest = await store.readManifest((await store.resolve(ref))!);
-      assert.equal(manifest.kind, 'manifest');
-      return manifest.kind === 'manifest' ? parseImageConfig(await store.readBlob(manifest.manifest.config.digest)) : (undefined as never);
-    } finally {
-      await store.close();
-    }
+  async function unpack(root: string, ref: string): Promise<string> {
+    return unpackImage(root, ref, await dirs.fresh('unpacked'));
   }
 
   async function hullBuild(root: string, ctx: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -183,7 +157,7 @@ CMD ["cat /srv/note"]
     assert.ok((await stat(at('work/deep'))).isDirectory(), 'WORKDIR creates its directory');
     await assert.rejects(lstat(at('etc/resolv.conf')), 'the injected resolv.conf never reaches a layer');
 
-    const config = await configOf(root, 'local/everything:1');
+    const config = await imageConfig(root, 'local/everything:1');
     const c = config.config!;
     assert.equal(config.author, 'hull tests');
     assert.deepEqual(c.Labels, { 'org.example.title': 'everything', version: '1', extra: 'yes' });
@@ -209,31 +183,17 @@ CMD ["cat /srv/note"]
     );
     assert.match(history.find((h) => h.created_by?.startsWith('RUN |2'))!.created_by!, /^RUN \|2 REMOTE=http.* BUILD_NOTE=from-cli \/bin\/sh -c echo/);
 
-    // the RUN that deleted /bin/vi made a whiteout
-    const store = await Store.open(root);
-    try {
-      const m = await store.readManifest((await store.resolve('local/everything:1'))!);
-      assert.equal(m.kind, 'manifest');
-      const names: string[] = [];
-      for (const layer of m.kind === 'manifest' ? m.manifest.layers : []) {
-        const { stream } = await decompress(await store.getBlob(layer.digest));
-        for await (const entry of readTar(stream)) {
-          names.push(entry.header.name);
-          for await (const chunk of entry.body) void chunk;
-        }
-      }
-      assert.ok(names.includes('bin/.wh.vi'), 'whiteout for the deleted file');
-      assert.ok(!names.some((n) => n.startsWith('etc/resolv.conf') || n.startsWith('etc/hosts')), 'no injected files in any layer');
-    } finally {
-      await store.close();
-    }
+    // the RUN that deleted /bin/vi made a whiteout; nothing hull injected reached a layer
+    const names = await layerEntryNames(root, 'local/everything:1');
+    assert.ok(names.includes('bin/.wh.vi'), 'whiteout for the deleted file');
+    assert.ok(!names.some((n) => /^etc\/(resolv\.conf|hosts|hostname)$/.test(n)), 'no injected files in any layer');
 
     // ONBUILD triggers run when the image is a base
     const child = await context({ Dockerfile: 'FROM local/everything:1\nRUN cat /onbuild.txt\n' });
     const built = await runCli(['build', '--root', root, '--progress', 'plain', '-t', 'local/child:1', child]);
     assert.equal(built.code, 0, built.err);
     assert.equal(await readFile(join(await unpack(root, 'docker.io/local/child:1'), 'onbuild.txt'), 'utf8'), 'triggered\n');
-    const childConfig = await configOf(root, 'local/child:1');
+    const childConfig = await imageConfig(root, 'local/child:1');
     assert.equal(childConfig.config!.OnBuild, undefined, 'triggers are not inherited further');
   });
 
@@ -320,7 +280,7 @@ COPY --from=b /b /b
   }
 
   describe('failures give the promised error and leave nothing behind', () => {
-    async function failing(files: Record<string, string | { link: string }>, expected: RegExp): Promise<string> {
+    async function failing(files: Record<string, TreeNode>, expected: RegExp): Promise<string> {
       const ctx = await context(files);
       const root = await dirs.fresh('store');
       const res = await hullBuild(root, ctx);
