@@ -1,7 +1,8 @@
 /**
- * One RUN step: overlay rootfs over the parent snapshots, a generated bundle, the runtime run to
- * completion with its output streamed, then the overlay unmounted and the mount-point stubs
- * dropped, leaving an upper dir that is exactly the step's diff.
+ * One RUN step: a rootfs over the parent snapshots (overlayfs, or the copy snapshotter where that
+ * cannot be mounted), a generated bundle, the runtime run to completion with its output streamed,
+ * then the rootfs unmounted and the mount-point stubs dropped, leaving an upper dir that is
+ * exactly the step's diff.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -14,7 +15,7 @@ import { registerCleanup } from './cleanup.js';
 import { writeHostFiles } from './hostfiles.js';
 import { OutputTail } from './output.js';
 import { runTool, runToolSync } from './proc.js';
-import { mountRootfs, type MountedRootfs } from './rootfs.js';
+import { mountRootfs, type MountedRootfs, type RootfsOptions, type Snapshotter } from './rootfs.js';
 import { containerId, selectRuntime, type Runtime } from './runtime.js';
 import type { OciMount, OciSpec } from './spec.js';
 import { removeMountStubs } from './stubs.js';
@@ -33,6 +34,8 @@ export interface RunStepOptions {
   network: NetworkMode;
   /** `crun`, `runc` or `chroot` (default: the first that works here). */
   runtime?: string;
+  /** How the rootfs is made (default `auto`: overlay where it can be mounted, else copy). */
+  snapshotter?: RootfsOptions['snapshotter'];
   hostname?: string;
   /** Mounts added to the container (bind sources must outlive the step). */
   mounts?: readonly OciMount[];
@@ -49,6 +52,7 @@ export interface StepResult {
   upperDir: string;
   outputTail: string[];
   runtime: Runtime['name'];
+  snapshotter: Snapshotter;
   /** Removes the upper dir and everything else the step left; call once the layer is written. */
   cleanup(): Promise<void>;
 }
@@ -60,7 +64,7 @@ export interface StepResult {
 export async function runStep(o: RunStepOptions): Promise<StepResult> {
   const runtime = await selectRuntime(o.runtime, o.onLog);
   await mkdir(o.scratch, { recursive: true });
-  const rootfs = await mountRootfs(tempPath(o.scratch, 'run'), o.lowers);
+  const rootfs = await mountRootfs(tempPath(o.scratch, 'run'), o.lowers, { snapshotter: o.snapshotter });
   try {
     const user = typeof o.user === 'string' ? await resolveUser(o.user, rootfs.merged) : o.user;
     const etc = join(rootfs.dir, 'etc');
@@ -77,7 +81,7 @@ export async function runStep(o: RunStepOptions): Promise<StepResult> {
     if (exitCode !== 0) {
       throw new ExecError(`process "${o.args.join(' ')}" did not complete successfully: exit code: ${exitCode}`, { exitCode, outputTail });
     }
-    return { exitCode, upperDir: rootfs.upper, outputTail, runtime: runtime.name, cleanup: rootfs.remove };
+    return { exitCode, upperDir: rootfs.upper, outputTail, runtime: runtime.name, snapshotter: rootfs.snapshotter, cleanup: rootfs.remove };
   } catch (err) {
     await rootfs.remove();
     throw err;

@@ -35,8 +35,9 @@ export function createRenderer(mode: ProgressMode, write: (text: string) => void
   const tty = mode === 'tty' || (mode === 'auto' && (options.isTty ?? process.stderr.isTTY === true));
   if (!tty) return new PlainRenderer(write);
   return new TtyRenderer(write, {
-    columns: options.columns ?? process.stderr.columns ?? 80,
-    rows: options.rows ?? process.stderr.rows ?? Infinity,
+    // A pseudo-terminal whose size was never set reports 0 columns and rows: treat as unknown.
+    columns: options.columns ?? (process.stderr.columns || 80),
+    rows: options.rows ?? (process.stderr.rows || Infinity),
     now: options.now ?? Date.now,
     // https://no-color.org, which buildx honours too.
     color: !process.env['NO_COLOR'],
