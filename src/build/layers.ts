@@ -12,6 +12,7 @@ import { layerMediaType } from '../image/mediatypes.js';
 import type { Compression } from '../image/mediatypes.js';
 import { extractLayer } from '../layer/extract.js';
 import { writeLayer } from '../layer/writer.js';
+import { ensureBlob } from '../registry/ensure-blob.js';
 import type { Store } from '../store/store.js';
 
 export interface LayerRef {
@@ -30,6 +31,8 @@ export interface CommitOptions {
 /** The snapshot directory of a layer, extracted from its blob the first time it is needed. */
 export async function layerSnapshot(store: Store, layer: LayerRef): Promise<string> {
   return store.ensureSnapshot(layer.diffID, async (dir) => {
+    // A layer known from an imported build cache is fetched only now that a step needs it.
+    await ensureBlob(store, layer.blob);
     await extractLayer(await store.getBlob(layer.blob.digest), dir, { whiteouts: 'overlay' });
   });
 }

@@ -3,7 +3,11 @@
  * image in the store. The caller tags, exports or pushes the result (see output.ts).
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { previousBuild, saveBuild, type StepRecord } from '../cache/build-records.js';
+import { explainMiss } from '../cache/explain.js';
+import { CacheIndex } from '../cache/records.js';
+import { loadStatCache, saveStatCache } from '../cache/stat-store.js';
 import { openContext } from '../context/context.js';
 import { GraphError } from '../errors.js';
 import { buildGraph } from '../graph/index.js';
@@ -15,6 +19,7 @@ import { formatPlatform, type Platform } from '../image/platform.js';
 import { parseDockerfile } from '../parse/parser.js';
 import type { Store } from '../store/store.js';
 import type { NetworkMode } from '../exec/bundle.js';
+import type { Secret } from './secrets.js';
 import { resolveBase, type BaseImage } from './base.js';
 import type { BuildEventListener } from './events.js';
 import type { LayerRef } from './layers.js';
@@ -42,9 +47,17 @@ export interface BuildOptions {
   network?: NetworkMode;
   /** `crun`, `runc` or `chroot` (default: the first that works here). */
   runtime?: string;
+  /** Secrets by id for `RUN --mount=type=secret` (`--secret`); read only by the RUNs that mount them. */
+  secrets?: ReadonlyMap<string, Secret>;
   compression?: Compression;
   /** SOURCE_DATE_EPOCH: the image's and history's `created`, and the clamp of file mtimes. */
   sourceDateEpoch?: number;
+  /** Rebuild every step (`--no-cache`). */
+  noCache?: boolean;
+  /** Rebuild the steps of these stages (names or indexes, `--no-cache-filter`). */
+  noCacheFilter?: readonly string[];
+  /** Say for every rebuilt step why the cache could not serve it (`--explain`). */
+  explain?: boolean;
   onEvent?: BuildEventListener;
 }
 
@@ -55,6 +68,8 @@ export interface BuildResult {
   image: ImageConfig;
   /** The platform built for. */
   platform: string;
+  /** Every step as it was keyed, with whether the cache served it. */
+  steps: StepRecord[];
 }
 
 export async function build(options: BuildOptions): Promise<BuildResult> {
@@ -73,23 +88,48 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
   const created = new Date((options.sourceDateEpoch ?? Math.floor(Date.now() / 1000)) * 1000).toISOString();
   const solver = new Solver(options, graph, vertices, created);
+  const { store } = options;
+  const platform = formatPlatform(graph.platform);
+  const dockerfilePath = resolve(dockerfile);
+  const statCache = await loadStatCache(store, context.root);
+  const index = new CacheIndex(store);
+  const noCacheFilter = (options.noCacheFilter ?? []).map((f) => f.toLowerCase());
+  const previous = options.explain ? await previousBuild(store, dockerfilePath, platform) : undefined;
+  const steps: StepRecord[] = [];
   const env: StageEnvironment = {
-    store: options.store,
+    store,
     file: graph.file,
     context,
     vertices,
-    run: { network: options.network ?? 'host', ...(options.runtime !== undefined ? { runtime: options.runtime } : {}) },
+    run: { network: options.network ?? 'host', ...(options.runtime !== undefined ? { runtime: options.runtime } : {}), ...(options.secrets ? { secrets: options.secrets } : {}) },
     commit: {
       ...(options.compression !== undefined ? { compression: options.compression } : {}),
       ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
     },
+    cache: {
+      usable: (name, i) => !options.noCache && !noCacheFilter.includes(name ?? '') && !noCacheFilter.includes(String(i)),
+      get: (key) => index.get(key),
+      put: (record) => index.put(record),
+    },
+    statCache,
+    fixedCreated: options.sourceDateEpoch !== undefined,
+    onStep: (record, vertex) => {
+      steps.push(record);
+      // Layer steps carry `files`; metadata steps are never "rebuilt".
+      if (options.explain && vertex && !record.cached && record.files !== undefined) vertex.status('cache', `not cached: ${explainMiss(record, steps, previous)}`, true);
+    },
     stage: (i) => solver.stage(i, env),
-    image: (ref, platform, vertex) => solver.image(ref, platform, vertex),
-    layersOf: (name, platform, before) => solver.layersOf(name, platform, before, env),
+    stageName: (i) => graph.stages[i]!.id,
+    image: (ref, p, vertex) => solver.image(ref, p, vertex),
+    layersOf: (name, p, before) => solver.layersOf(name, p, before, env),
+    keyOf: (name, p, before) => solver.keyOf(name, p, before, env),
     cancelled: () => solver.failed,
   };
   const target = await solver.all(env);
-  return vertices.run('exporting to image', (vertex) => writeImage(options, target, created, vertex));
+  const result = await vertices.run('exporting to image', (vertex) => writeImage(options, target, created, vertex));
+  await saveStatCache(store, context.root, statCache);
+  await saveBuild(store, { version: 1, dockerfile: dockerfilePath, target: graph.stages[graph.target]!.id, platform, time: new Date().toISOString(), steps });
+  return { ...result, steps };
 }
 
 async function readDockerfile(path: string): Promise<string> {
@@ -155,12 +195,26 @@ class Solver {
   }
 
   async layersOf(name: string, platform: Platform, before: number, env: StageEnvironment): Promise<readonly LayerRef[]> {
+    const index = this.stageIndex(name, before);
+    if (index !== undefined) return (await this.stage(index, env)).layers;
+    return (await this.namedImage(name, platform)).layers;
+  }
+
+  async keyOf(name: string, platform: Platform, before: number, env: StageEnvironment): Promise<string> {
+    const index = this.stageIndex(name, before);
+    if (index !== undefined) return (await this.stage(index, env)).key;
+    return (await this.namedImage(name, platform)).digest;
+  }
+
+  /** A `--from` name as a stage of this build (by name, or by index of an earlier stage). */
+  private stageIndex(name: string, before: number): number | undefined {
     const lower = name.toLowerCase();
     const byName = this.graph.stages.find((s) => s.name === lower && s.index < before);
-    const index = byName?.index ?? (/^\d+$/.test(name) && Number(name) < before ? Number(name) : undefined);
-    if (index !== undefined) return (await this.stage(index, env)).layers;
-    const image = await this.vertices.run(`[internal] load ${name}`, (vertex) => this.image(name, platform, vertex));
-    return image.layers;
+    return byName?.index ?? (/^\d+$/.test(name) && Number(name) < before ? Number(name) : undefined);
+  }
+
+  private namedImage(name: string, platform: Platform): Promise<BaseImage> {
+    return this.vertices.run(`[internal] load ${name}`, (vertex) => this.image(name, platform, vertex));
   }
 }
 
@@ -168,9 +222,11 @@ class Solver {
 async function writeImage(options: BuildOptions, target: BuiltStage, created: string, vertex: Vertex): Promise<BuildResult> {
   const { state, layers } = target;
   const labels = options.labels && Object.keys(options.labels).length > 0 ? { Labels: { ...state.image.config?.Labels, ...options.labels } } : {};
+  // The newest step time: a rebuild served by the cache gives the same config, hence the same digest.
+  const newest = options.sourceDateEpoch === undefined ? state.image.history?.findLast((h) => h.created !== undefined)?.created : undefined;
   const image: ImageConfig = {
     ...state.image,
-    created,
+    created: newest ?? created,
     config: { ...state.image.config, ...labels },
     rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffID) },
   };
@@ -178,5 +234,5 @@ async function writeImage(options: BuildOptions, target: BuiltStage, created: st
   vertex.status('config', `writing image config ${config.digest}`, true);
   const manifest = await options.store.putJson(createManifest(config, layers.map((l) => l.blob)), MediaType.ociManifest);
   vertex.status('manifest', `writing manifest ${manifest.digest}`, true);
-  return { manifest, config, image, platform: formatPlatform(target.platform) };
+  return { manifest, config, image, platform: formatPlatform(target.platform), steps: [] };
 }

@@ -1,21 +1,26 @@
 /**
  * Mount points the runtime had to create in the rootfs (`/etc/hosts` in an image without one,
- * `/proc` in FROM scratch, …) land in the overlay's upper dir as empty files and directories.
- * They are not the step's doing, so they are removed before the upper dir becomes a layer.
+ * `/proc` in FROM scratch, `/run/secrets/<id>`, a cache mount's target, …) land in the overlay's
+ * upper dir as empty files and directories; creating them also copies their existing parents
+ * (`/etc`, `/run`, `/root`) up into it. Neither is the step's doing, so both are removed before
+ * the upper dir becomes a layer.
  */
+import type { Stats } from 'node:fs';
 import { lstat, readdir, rmdir, unlink } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import { isOpaqueDir } from '../layer/whiteout.js';
+import { isOverlayXattr, readTreeXattrs } from '../layer/xattrs.js';
 
-async function existsIn(dirs: readonly string[], path: string): Promise<boolean> {
+/** What the topmost lower holding `path` has there, if any does. */
+async function lowerEntry(dirs: readonly string[], path: string): Promise<Stats | undefined> {
   for (const d of dirs) {
     try {
-      await lstat(join(d, path));
-      return true;
+      return await lstat(join(d, path));
     } catch {
       // Not in this layer.
     }
   }
-  return false;
+  return undefined;
 }
 
 /** The destinations and their parent directories, deepest first (children go before their parent). */
@@ -27,7 +32,22 @@ function candidates(destinations: readonly string[]): string[] {
   return [...all].sort((a, b) => b.split('/').length - a.split('/').length || a.localeCompare(b));
 }
 
-/** Removes from `upper` the empty stubs at `destinations` (and their empty new parents) that no lower has. */
+async function isEmptyDir(path: string, st: Stats): Promise<boolean> {
+  return st.isDirectory() && (await readdir(path)).length === 0;
+}
+
+/**
+ * A directory of the lowers that is in the upper dir only because something was created in it and
+ * is gone again: empty, not opaque (`rm -rf d && mkdir d` makes an opaque one, which matters) and
+ * with the owner and mode it had. Only its mtime can differ; a step that just touched it loses that.
+ */
+async function isBareCopyUp(path: string, st: Stats, below: Stats): Promise<boolean> {
+  if (!below.isDirectory() || !(await isEmptyDir(path, st))) return false;
+  if (st.mode !== below.mode || st.uid !== below.uid || st.gid !== below.gid) return false;
+  return !isOpaqueDir((await readTreeXattrs(path, isOverlayXattr)).get(''));
+}
+
+/** Removes from `upper` the empty stubs at `destinations`, their empty new parents and their bare copied-up parents. */
 export async function removeMountStubs(upper: string, lowers: readonly string[], destinations: readonly string[]): Promise<string[]> {
   const removed: string[] = [];
   for (const path of candidates(destinations)) {
@@ -38,11 +58,16 @@ export async function removeMountStubs(upper: string, lowers: readonly string[],
     } catch {
       continue;
     }
-    if (await existsIn(lowers, path)) continue;
-    if (st.isFile() && st.size === 0) {
+    const below = await lowerEntry(lowers, path);
+    if (below !== undefined) {
+      if (await isBareCopyUp(full, st, below)) {
+        await rmdir(full);
+        removed.push(path);
+      }
+    } else if (st.isFile() && st.size === 0) {
       await unlink(full);
       removed.push(path);
-    } else if (st.isDirectory() && (await readdir(full)).length === 0) {
+    } else if (await isEmptyDir(full, st)) {
       await rmdir(full);
       removed.push(path);
     }

@@ -106,7 +106,7 @@ export async function pull(store: Store, reference: string | ImageReference, opt
 }
 
 /** GETs a manifest, checks it against `expected` when pulling by digest, and returns it with its digest. */
-async function fetchManifest(session: RepositorySession, tagOrDigest: string, subject: string, expected: Digest | undefined): Promise<{ digest: Digest; bytes: Buffer; mediaType: string }> {
+export async function fetchManifest(session: RepositorySession, tagOrDigest: string, subject: string, expected: Digest | undefined): Promise<{ digest: Digest; bytes: Buffer; mediaType: string }> {
   const res = await session.request({ method: 'GET', path: `manifests/${tagOrDigest}`, headers: { accept: MANIFEST_ACCEPT }, access: 'pull' });
   if (res.status !== 200) {
     const { errors } = await readErrorBody(res.body);
@@ -130,7 +130,7 @@ async function fetchManifest(session: RepositorySession, tagOrDigest: string, su
  * Streams one blob into the store, which verifies size and digest. A body that breaks off (a
  * reset mid-blob) or comes up short is fetched again; a refusal with a status is final.
  */
-async function fetchBlob(
+export async function fetchBlob(
   session: RepositorySession,
   store: Store,
   descriptor: Descriptor,

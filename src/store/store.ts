@@ -14,7 +14,7 @@ import { isForeignLayer, isIndexMediaType, isManifestMediaType } from '../image/
 import { DEFAULT_TAG, formatReference, parseReference, type ImageReference } from '../image/reference.js';
 import type { BlobSource, Expected } from './atomic.js';
 import { MAX_JSON_BLOB, openBlob, readVerified, statBlob, storeBlob, type BlobInfo } from './blobs.js';
-import { BlobNotFoundError, StoreError } from './errors.js';
+import { BlobNotFoundError, LockTimeoutError, StoreError } from './errors.js';
 import { exists, sizeOf } from './fsutil.js';
 import { collect, type PruneOptions, type PruneReport } from './gc.js';
 import { ensureLayout, StorePaths } from './layout.js';
@@ -34,6 +34,8 @@ export class Store {
   readonly root: string;
   readonly paths: StorePaths;
   private readonly locks: Locks;
+  /** The same locks, never waited for (tryLock). */
+  private readonly freeLocks: Locks;
   private readonly leases: Leases;
   private readonly meta: Meta;
 
@@ -41,6 +43,7 @@ export class Store {
     this.root = root;
     this.paths = new StorePaths(root);
     this.locks = new Locks(this.paths.locks, this.paths.tmp, options);
+    this.freeLocks = new Locks(this.paths.locks, this.paths.tmp, { ...options, timeoutMs: 0 });
     this.leases = new Leases(this.paths.leases);
     this.meta = new Meta(this.paths, this.locks);
   }
@@ -265,6 +268,27 @@ export class Store {
 
   async holds(): Promise<Hold[]> {
     return this.meta.holds();
+  }
+
+  // ── locks for callers ──────────────────────────────────────────────────
+
+  /**
+   * Takes the store-wide lock `name` (a file-name-safe word that no store method uses), waiting
+   * while another process or step holds it; returns its release. For work that must not overlap
+   * across builds, such as a RUN on a `sharing=locked` cache mount; the holder's death frees it.
+   */
+  async lock(name: string): Promise<() => Promise<void>> {
+    return this.locks.acquire(name);
+  }
+
+  /** Takes lock `name` only if nobody holds it: its release, or undefined when it is taken. */
+  async tryLock(name: string): Promise<(() => Promise<void>) | undefined> {
+    try {
+      return await this.freeLocks.acquire(name);
+    } catch (err) {
+      if (err instanceof LockTimeoutError) return undefined;
+      throw err;
+    }
   }
 
   // ── cleanup ────────────────────────────────────────────────────────────

@@ -7,7 +7,9 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BuildContext } from '../../context/context.js';
 import { PatternMatcher } from '../../context/dockerignore.js';
+import type { DigestInput } from '../../context/hash.js';
 import { resolveSources, type ResolvedSource } from '../../context/sources.js';
+import { sourcesDigest } from '../../cache/content.js';
 import { mountRootfs, type MountedRootfs } from '../../exec/rootfs.js';
 import { resolveUser } from '../../exec/user.js';
 import { RootResolver } from '../../layer/resolve.js';
@@ -15,8 +17,8 @@ import { tempPath } from '../../store/atomic.js';
 import { copyFiles } from '../copy/index.js';
 import { cloneGit, detectArchive, downloadUrl, extractArchive, parseGitUrl } from '../fetch/index.js';
 import type { CopyRequest } from '../instructions/types.js';
-import { commitUpperDir, lowerDirs, type LayerRef } from '../layers.js';
-import type { StepContext } from './step.js';
+import { lowerDirs, type LayerRef } from '../layers.js';
+import { commitStep, type PreparedStep, type StepContext } from './step.js';
 import { stepTempDir } from './temp-dir.js';
 import { openView, type FilesystemView } from './view.js';
 
@@ -34,26 +36,58 @@ interface SourceGroup {
 const ROOT_OWNER = { uid: 0, gid: 0 };
 const NO_IGNORE = new PatternMatcher([]);
 
-export async function executeCopy(request: CopyRequest, step: StepContext): Promise<LayerRef | undefined> {
-  const { store } = step;
-  const work = await stepTempDir(store.paths.tmp, 'copy-sources');
+/**
+ * Gathers what the step reads (context files hashed through the stat cache, downloads, git
+ * checkouts; a `--from` stage stands for itself by its key) so the cache can be asked first;
+ * `run()` then writes the layer. Sources from another stage are resolved only in `run()`, so a
+ * cache hit never mounts that stage.
+ */
+export async function prepareCopy(request: CopyRequest, step: StepContext): Promise<PreparedStep> {
+  const work = await stepTempDir(step.store.paths.tmp, 'copy-sources');
   const views: FilesystemView[] = [];
-  let rootfs: MountedRootfs | undefined;
+  const close = async (): Promise<void> => {
+    for (const v of views.splice(0)) await v.close();
+    await work.remove();
+  };
   try {
-    const groups = await gatherSources(request, step, work.path, views);
-    const lowers = await lowerDirs(store, step.layers);
-    rootfs = await mountRootfs(tempPath(store.paths.tmp, 'copy'), request.link ? [] : lowers);
+    const groups = await gatherSources(request, step, work.path);
+    const content: string[] = [];
+    const files: DigestInput[] = [];
+    if (request.from !== undefined && groups.some((g) => g === 'from')) content.push(`from:${await step.keyOf(request.from)}`);
+    for (const group of groups) {
+      if (group === 'from') continue;
+      const fromContext = group.ctx === step.context;
+      const digest = await sourcesDigest(group.ctx.root, group.sources, group.ctx.ignore, fromContext ? step.statCache : undefined);
+      content.push(digest.digest);
+      if (fromContext) files.push(...digest.entries);
+    }
+    return {
+      content,
+      files,
+      run: async () => {
+        const resolved: SourceGroup[] = [];
+        for (const group of groups) resolved.push(group === 'from' ? await fromGroup(request, step, views) : group);
+        return writeCopy(request, step, resolved, views);
+      },
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+async function writeCopy(request: CopyRequest, step: StepContext, groups: readonly SourceGroup[], views: FilesystemView[]): Promise<LayerRef | undefined> {
+  const { store } = step;
+  const lowers = await lowerDirs(store, step.layers);
+  const rootfs = await mountRootfs(tempPath(store.paths.tmp, 'copy'), request.link ? [] : lowers);
+  try {
     const chown = request.chown === undefined ? undefined : await resolveChown(request.chown, request, rootfs, step, views);
     for (const group of groups) await place(group, request, chown ?? group.owner, rootfs.merged);
     await rootfs.unmount();
-    step.status('layer', 'writing layer', false);
-    const layer = await commitUpperDir(store, rootfs.upper, step.commit);
-    step.status('layer', layer ? `writing layer ${layer.blob.digest}` : 'no changes', true);
-    return layer;
+    return await commitStep(step, rootfs.upper);
   } finally {
-    await rootfs?.remove();
-    for (const v of views) await v.close();
-    await work.remove();
+    await rootfs.remove();
   }
 }
 
@@ -72,24 +106,20 @@ async function resolveChown(chown: string, request: CopyRequest, rootfs: Mounted
   return { uid: user.uid, gid: chown.includes(':') ? user.gid : user.uid };
 }
 
-async function gatherSources(request: CopyRequest, step: StepContext, work: string, views: FilesystemView[]): Promise<SourceGroup[]> {
+/** The source groups in order; `'from'` stands for the `--from` stage's sources, resolved later. */
+async function gatherSources(request: CopyRequest, step: StepContext, work: string): Promise<(SourceGroup | 'from')[]> {
   const instruction = request.kind === 'add' ? 'ADD' : 'COPY';
-  const groups: SourceGroup[] = [];
-  const paths = request.sources.flatMap((s) => (s.kind === 'path' ? [s] : []));
-  const localPaths = request.kind === 'add' ? paths.filter((s) => parseGitUrl(s.path) === undefined) : paths;
-
-  if (localPaths.length > 0) {
+  const groups: (SourceGroup | 'from')[] = [];
+  const paths = localPaths(request);
+  if (paths.length > 0) {
     if (request.from !== undefined) {
-      const view = await openView(step.store, await step.layersOf(request.from));
-      views.push(view);
-      const ctx: BuildContext = { root: view.root, ignore: NO_IGNORE, ignoreFile: null, rootfs: true };
-      groups.push({ ctx, sources: await resolveSources(ctx, localPaths.map((s) => s.path), { instruction }), owner: 'preserve', unpack: false });
+      groups.push('from');
     } else {
       groups.push({
         ctx: step.context,
-        sources: await resolveSources(step.context, localPaths.map((s) => s.path), { instruction }),
+        sources: await resolveSources(step.context, paths.map((s) => s.path), { instruction }),
         owner: ROOT_OWNER,
-        unpack: localPaths.some((s) => s.unpack),
+        unpack: paths.some((s) => s.unpack),
       });
     }
   }
@@ -120,6 +150,21 @@ async function gatherSources(request: CopyRequest, step: StepContext, work: stri
     }
   }
   return groups;
+}
+
+/** The path sources that are files of the context or of the `--from` stage (not git URLs). */
+function localPaths(request: CopyRequest): { path: string; unpack: boolean }[] {
+  const paths = request.sources.flatMap((s) => (s.kind === 'path' ? [s] : []));
+  return request.kind === 'add' ? paths.filter((s) => parseGitUrl(s.path) === undefined) : paths;
+}
+
+/** `COPY --from`: the named stage or image, mounted read-only, its links resolved as inside it. */
+async function fromGroup(request: CopyRequest, step: StepContext, views: FilesystemView[]): Promise<SourceGroup> {
+  const view = await openView(step.store, await step.layersOf(request.from!));
+  views.push(view);
+  const ctx: BuildContext = { root: view.root, ignore: NO_IGNORE, ignoreFile: null, rootfs: true };
+  const instruction = request.kind === 'add' ? 'ADD' : 'COPY';
+  return { ctx, sources: await resolveSources(ctx, localPaths(request).map((s) => s.path), { instruction }), owner: 'preserve', unpack: false };
 }
 
 /** A group of one source inside a directory hull made (downloads, heredocs, checkouts). */

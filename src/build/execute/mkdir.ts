@@ -8,10 +8,14 @@ import { resolveUser } from '../../exec/user.js';
 import { RootResolver } from '../../layer/resolve.js';
 import { tempPath } from '../../store/atomic.js';
 import type { MkdirRequest } from '../instructions/types.js';
-import { commitUpperDir, lowerDirs, type LayerRef } from '../layers.js';
-import type { StepContext } from './step.js';
+import { lowerDirs, type LayerRef } from '../layers.js';
+import { commitStep, type PreparedStep, type StepContext } from './step.js';
 
-export async function executeMkdir(request: MkdirRequest, step: StepContext): Promise<LayerRef | undefined> {
+export function prepareMkdir(request: MkdirRequest, step: StepContext): PreparedStep {
+  return { content: [], files: [], run: () => makeDirectory(request, step), close: async () => undefined };
+}
+
+async function makeDirectory(request: MkdirRequest, step: StepContext): Promise<LayerRef | undefined> {
   const { store } = step;
   const rootfs = await mountRootfs(tempPath(store.paths.tmp, 'workdir'), await lowerDirs(store, step.layers));
   try {
@@ -25,7 +29,7 @@ export async function executeMkdir(request: MkdirRequest, step: StepContext): Pr
       if (owner.uid !== 0 || owner.gid !== 0) await lchown(resolver.abs(made!), owner.uid, owner.gid);
     }
     await rootfs.unmount();
-    return await commitUpperDir(store, rootfs.upper, step.commit);
+    return await commitStep(step, rootfs.upper);
   } finally {
     await rootfs.remove();
   }

@@ -4,11 +4,12 @@
  */
 import { BuildError, ExecError } from '../../errors.js';
 import type { NetworkMode } from '../../exec/bundle.js';
-import { runStep } from '../../exec/run.js';
+import { runStep, type StepResult } from '../../exec/run.js';
 import type { RunRequest } from '../instructions/types.js';
-import { commitUpperDir, lowerDirs, type LayerRef } from '../layers.js';
+import { lowerDirs, type LayerRef } from '../layers.js';
+import type { Secret } from '../secrets.js';
 import { runMounts } from './run-mounts.js';
-import type { StepContext } from './step.js';
+import { commitStep, type StepContext } from './step.js';
 import { stepTempDir } from './temp-dir.js';
 
 export interface RunSettings {
@@ -16,6 +17,8 @@ export interface RunSettings {
   network: NetworkMode;
   runtime?: string;
   onLog?: (line: string) => void;
+  /** The build's secrets by id (`hull build --secret`), for `RUN --mount=type=secret`. */
+  secrets?: ReadonlyMap<string, Secret>;
 }
 
 export async function executeRun(request: RunRequest, step: StepContext, settings: RunSettings): Promise<LayerRef | undefined> {
@@ -26,13 +29,14 @@ export async function executeRun(request: RunRequest, step: StepContext, setting
   const lowers = await lowerDirs(store, step.layers);
   const dir = await stepTempDir(store.paths.tmp, 'run-mounts');
   try {
-    const mounts = await runMounts(request.mounts, request.inlineFiles, dir.path, step);
+    const mounts = await runMounts(request.mounts, request.inlineFiles, dir.path, step, settings.secrets ?? new Map());
+    let result: StepResult;
     try {
-      const result = await runStep({
+      result = await runStep({
         lowers,
         scratch: store.paths.tmp,
         args: request.args,
-        env: request.env,
+        env: withSecretEnv(request.env, mounts.env),
         cwd: request.cwd,
         user: request.user,
         network: request.network === 'default' ? settings.network : request.network,
@@ -41,16 +45,14 @@ export async function executeRun(request: RunRequest, step: StepContext, setting
         ...(settings.onLog ? { onLog: settings.onLog } : {}),
         onOutput: (chunk, stream) => step.log(stream, chunk),
       });
-      try {
-        step.status('layer', 'writing layer', false);
-        const layer = await commitUpperDir(store, result.upperDir, step.commit);
-        step.status('layer', layer ? `writing layer ${layer.blob.digest}` : 'no changes', true);
-        return layer;
-      } finally {
-        await result.cleanup();
-      }
     } finally {
+      // The container is gone: secret files go now, not after the layer is written.
       await mounts.close();
+    }
+    try {
+      return await commitStep(step, result.upperDir);
+    } finally {
+      await result.cleanup();
     }
   } catch (err) {
     if (err instanceof ExecError) {
@@ -61,6 +63,13 @@ export async function executeRun(request: RunRequest, step: StepContext, setting
   } finally {
     await dir.remove();
   }
+}
+
+/** The step's environment with `env=` secrets added, replacing variables of the same name. */
+function withSecretEnv(env: readonly string[], secrets: readonly string[]): string[] {
+  const name = (entry: string): string => entry.split('=', 1)[0]!;
+  const replaced = new Set(secrets.map(name));
+  return [...env.filter((e) => !replaced.has(name(e))), ...secrets];
 }
 
 /** The instruction on one line, cut short: a long script would bury the message. */

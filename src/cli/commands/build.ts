@@ -1,6 +1,7 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { saveArchive } from '../../archive/index.js';
+import { MAX_SECRET_SIZE, type Secret } from '../../build/secrets.js';
 import { build, type BuildResult } from '../../build/solver.js';
 import { UsageError } from '../../errors.js';
 import { formatReference, parseReference, repositoryName, type ImageReference } from '../../image/reference.js';
@@ -31,8 +32,13 @@ Options:
       --label K=V          add a label to the image (repeat)
       --platform P         build for this platform, e.g. linux/arm64 (default: this machine's)
       --pull               ask the registry for newer base images even when the store has them
+      --no-cache           rebuild every step
+      --no-cache-filter S  rebuild the steps of stage S (repeat, or S1,S2)
+      --explain            say for every rebuilt step why the cache could not serve it
       --network MODE       RUN's network when a RUN does not say: host (default) or none
       --runtime NAME       crun, runc or chroot (default: the first that works here)
+      --secret SPEC        a secret for RUN --mount=type=secret (repeat): id=ID,src=FILE or
+                           id=ID,env=VARIABLE; id=ID alone takes $ID, else the file ID
   -o, --output SPEC        type=image (default), type=registry, type=oci,dest=FILE or
                            type=docker,dest=FILE (a tarball for 'docker load'); repeatable
       --push               also push every -t name (same as --output type=registry)
@@ -52,8 +58,12 @@ Example: hull build -t 127.0.0.1:5000/app:1 --push .`,
       label: { type: 'string', multiple: true },
       platform: { type: 'string' },
       pull: { type: 'boolean' },
+      'no-cache': { type: 'boolean' },
+      'no-cache-filter': { type: 'string', multiple: true },
+      explain: { type: 'boolean' },
       network: { type: 'string', default: 'host' },
       runtime: { type: 'string' },
+      secret: { type: 'string', multiple: true },
       output: { type: 'string', short: 'o', multiple: true },
       push: { type: 'boolean' },
       iidfile: { type: 'string' },
@@ -71,6 +81,7 @@ Example: hull build -t 127.0.0.1:5000/app:1 --push .`,
     if (outputs.some((o) => o.type === 'registry' || (o.type === 'image' && o.push)) && tags.length === 0) {
       throw new UsageError('pushing needs a name: give -t REGISTRY/REPOSITORY:TAG');
     }
+    const secrets = await checkSecretFiles(new Map((values.secret ?? []).map((spec) => parseSecret(spec, process.env))));
     const contextDir = positionals[0]!;
     const dockerfile = values.file === '-' ? 'Dockerfile' : (values.file ?? join(contextDir, 'Dockerfile'));
     // Read here so an error report can quote the line; a missing file is the solver's to report.
@@ -92,8 +103,12 @@ Example: hull build -t 127.0.0.1:5000/app:1 --push .`,
           labels: Object.fromEntries(keyValues(values.label, '--label', {})),
           ...(values.platform !== undefined ? { platform: values.platform } : {}),
           pull: values.pull === true,
+          noCache: values['no-cache'] === true,
+          noCacheFilter: (values['no-cache-filter'] ?? []).flatMap((f) => f.split(',')).filter((f) => f !== ''),
+          explain: values.explain === true || mode === 'json',
           network: values.network as NetworkMode,
           ...(values.runtime !== undefined ? { runtime: values.runtime } : {}),
+          secrets,
           ...(epoch !== undefined && /^\d+$/.test(epoch) ? { sourceDateEpoch: Number(epoch) } : {}),
           onEvent: (e) => renderer.onEvent(e),
         });
@@ -150,6 +165,55 @@ export function parseOutput(spec: string): Output {
     default:
       throw new UsageError(`--output ${spec}: type must be image, registry, oci or docker`);
   }
+}
+
+/**
+ * `--secret id=ID,src=FILE` / `id=ID,env=VARIABLE` → [ID, Secret], in buildx's words: `source`
+ * spells `src`, `type=file|env` may say which (with type=env, `src` names the variable), and with
+ * neither the secret is the variable ID if `env` has it, else the file ID. Messages never repeat
+ * the spec: a value pasted into it by mistake must not be printed.
+ */
+export function parseSecret(spec: string, env: NodeJS.ProcessEnv): [string, Secret] {
+  const fields = new Map<string, string>();
+  for (const part of spec.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new UsageError('--secret: write id=ID,src=FILE or id=ID,env=VARIABLE (every field is key=value)');
+    const key = part.slice(0, eq).trim().toLowerCase();
+    if (!['type', 'id', 'src', 'source', 'env'].includes(key)) throw new UsageError(`--secret: unknown field "${key}"; use id, src (or source), env and type`);
+    fields.set(key === 'source' ? 'src' : key, part.slice(eq + 1).trim());
+  }
+  const id = fields.get('id');
+  if (!id) throw new UsageError('--secret: give the secret an id: id=ID,src=FILE or id=ID,env=VARIABLE');
+  const type = fields.get('type');
+  const src = fields.get('src');
+  const variable = fields.get('env');
+  switch (type) {
+    case 'env':
+      return [id, { env: variable ?? src ?? id }];
+    case 'file':
+      if (variable !== undefined) throw new UsageError(`--secret id=${id}: type=file reads a file; drop env= or use type=env`);
+      return [id, { file: src ?? id }];
+    case undefined:
+      // As buildx's file store: a file wins over a variable when both are named.
+      if (src !== undefined) return [id, { file: src }];
+      if (variable !== undefined) return [id, { env: variable }];
+      return [id, env[id] !== undefined ? { env: id } : { file: id }];
+    default:
+      throw new UsageError(`--secret id=${id}: type must be file or env`);
+  }
+}
+
+/** Files are checked before the build, as buildx does: a wrong path should not wait for its RUN. */
+async function checkSecretFiles(secrets: Map<string, Secret>): Promise<Map<string, Secret>> {
+  for (const [id, secret] of secrets) {
+    if (!('file' in secret)) continue;
+    const info = await stat(secret.file).catch((err: NodeJS.ErrnoException) => {
+      throw new UsageError(`--secret id=${id}: cannot read ${secret.file} (${err.code ?? err.message})`);
+    });
+    if (!info.isFile()) throw new UsageError(`--secret id=${id}: ${secret.file} is not a file`);
+    if (info.size > MAX_SECRET_SIZE) throw new UsageError(`--secret id=${id}: ${secret.file} has ${info.size} bytes; a secret may have at most ${MAX_SECRET_SIZE} (500 KiB)`);
+  }
+  return secrets;
 }
 
 /** Tags the image in the store, then writes archives and pushes as the outputs ask. */
