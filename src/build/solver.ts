@@ -6,12 +6,14 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { previousBuild, saveBuild, type StepRecord } from '../cache/build-records.js';
 import { explainMiss } from '../cache/explain.js';
-import { CacheIndex } from '../cache/records.js';
+import { CacheIndex, type CacheRecord } from '../cache/records.js';
+import type { CacheMode, CacheSpec } from '../cache/spec.js';
+import { exportCache, importCache } from '../cache/transfer.js';
 import { loadStatCache, saveStatCache } from '../cache/stat-store.js';
 import { openContext } from '../context/context.js';
 import { GraphError } from '../errors.js';
 import { buildGraph } from '../graph/index.js';
-import type { BuildGraph } from '../graph/types.js';
+import type { BuildGraph, Stage } from '../graph/types.js';
 import type { ImageConfig } from '../image/config.js';
 import { createManifest, type Descriptor } from '../image/manifest.js';
 import { MediaType, type Compression } from '../image/mediatypes.js';
@@ -19,6 +21,9 @@ import { formatPlatform, type Platform } from '../image/platform.js';
 import { parseDockerfile } from '../parse/parser.js';
 import type { Store } from '../store/store.js';
 import type { NetworkMode } from '../exec/bundle.js';
+import { probeSnapshotter } from '../exec/rootfs.js';
+import { ensureBlob } from '../registry/ensure-blob.js';
+import { selectRuntime } from '../exec/runtime.js';
 import type { Secret } from './secrets.js';
 import { resolveBase, type BaseImage } from './base.js';
 import type { BuildEventListener } from './events.js';
@@ -58,6 +63,10 @@ export interface BuildOptions {
   noCacheFilter?: readonly string[];
   /** Say for every rebuilt step why the cache could not serve it (`--explain`). */
   explain?: boolean;
+  /** Caches to import before building (`--cache-from`). */
+  cacheFrom?: readonly CacheSpec[];
+  /** Where to export this build's cache (`--cache-to`). */
+  cacheTo?: readonly CacheSpec[];
   onEvent?: BuildEventListener;
 }
 
@@ -85,12 +94,21 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   });
   for (const w of graph.warnings) vertices.warn(w.message, w.at ? `${w.at.file}:${w.at.line}` : undefined);
   const context = await vertices.run('[internal] load .dockerignore', () => openContext(options.contextDir, dockerfile));
+  if (graph.buildOrder.some((i) => graph.stages[i]!.steps.some((s) => FILESYSTEM_STEPS.has(s.instruction.kind)))) {
+    await vertices.run('[internal] load executor', (vertex) => describeExecutor(options, vertex));
+  }
 
   const created = new Date((options.sourceDateEpoch ?? Math.floor(Date.now() / 1000)) * 1000).toISOString();
   const solver = new Solver(options, graph, vertices, created);
   const { store } = options;
   const platform = formatPlatform(graph.platform);
   const dockerfilePath = resolve(dockerfile);
+  for (const spec of options.cacheFrom ?? []) {
+    await vertices.run(`[internal] importing cache from ${describeCache(spec)}`, async (vertex) => {
+      const added = await importCache(store, spec, (m) => vertices.warn(m));
+      vertex.status('records', `${added} cache records`, true);
+    });
+  }
   const statCache = await loadStatCache(store, context.root);
   const index = new CacheIndex(store);
   const noCacheFilter = (options.noCacheFilter ?? []).map((f) => f.toLowerCase());
@@ -127,9 +145,54 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   };
   const target = await solver.all(env);
   const result = await vertices.run('exporting to image', (vertex) => writeImage(options, target, created, vertex));
+  for (const spec of options.cacheTo ?? []) {
+    await vertices.run(`exporting cache to ${describeCache(spec)}`, async (vertex) => {
+      const records = await exportedRecords(index, graph, steps, spec.mode);
+      const exported = await exportCache(store, spec, records);
+      vertex.status('records', `${exported.records} records, ${exported.layers} layers, manifest ${exported.manifest.digest}`, true);
+    });
+  }
   await saveStatCache(store, context.root, statCache);
   await saveBuild(store, { version: 1, dockerfile: dockerfilePath, target: graph.stages[graph.target]!.id, platform, time: new Date().toISOString(), steps });
   return { ...result, steps };
+}
+
+const FILESYSTEM_STEPS = new Set(['run', 'copy', 'add', 'workdir']);
+
+function describeCache(spec: CacheSpec): string {
+  return spec.type === 'registry' ? spec.ref : spec.dir;
+}
+
+/**
+ * The records a cache export carries: `max`, every filesystem step of the build; `min`, those of
+ * the target stage and the stages it is built FROM (the layers of the image itself).
+ */
+async function exportedRecords(index: CacheIndex, graph: BuildGraph, steps: readonly StepRecord[], mode: CacheMode): Promise<CacheRecord[]> {
+  const stages = new Set<string>();
+  for (let i: number | undefined = graph.target; i !== undefined; ) {
+    const stage: Stage = graph.stages[i]!;
+    stages.add(stage.id);
+    i = stage.base.kind === 'stage' ? stage.base.stage : undefined;
+  }
+  const out = new Map<string, CacheRecord>();
+  for (const step of steps) {
+    if (step.files === undefined || out.has(step.key) || (mode === 'min' && !stages.has(step.stage))) continue;
+    const record = await index.read(step.key);
+    if (record) out.set(step.key, record);
+  }
+  return [...out.values()];
+}
+
+/** Which runtime and snapshotter RUN steps will use, said once per build (not fatal: a cached build needs neither). */
+async function describeExecutor(options: BuildOptions, vertex: Vertex): Promise<void> {
+  const notes: string[] = [];
+  const runtime = await selectRuntime(options.runtime, (line) => notes.push(line)).then(
+    (r) => `${r.name} runtime`,
+    (err: Error) => `no usable runtime (${err.message})`,
+  );
+  const snapshotter = await probeSnapshotter(options.store.paths.tmp);
+  for (const note of notes) vertex.log('stderr', `${note}\n`);
+  vertex.status('executor', `${runtime}, ${snapshotter} snapshotter${snapshotter === 'copy' ? ' (overlayfs cannot be mounted here: slower)' : ''}`, true);
 }
 
 async function readDockerfile(path: string): Promise<string> {
@@ -230,6 +293,8 @@ async function writeImage(options: BuildOptions, target: BuiltStage, created: st
     config: { ...state.image.config, ...labels },
     rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffID) },
   };
+  // Layers served by an imported cache are fetched now: the image needs them, nothing else did.
+  for (const layer of layers) await ensureBlob(options.store, layer.blob);
   const config = await options.store.putJson(image, MediaType.ociConfig);
   vertex.status('config', `writing image config ${config.digest}`, true);
   const manifest = await options.store.putJson(createManifest(config, layers.map((l) => l.blob)), MediaType.ociManifest);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BuildEvent } from '../../src/build/events.js';
 import { build, type BuildOptions, type BuildResult } from '../../src/build/solver.js';
+import { CacheIndex } from '../../src/cache/records.js';
 import { Store } from '../../src/store/store.js';
 import { publishBusybox } from '../helpers/bases.js';
 import { runCli } from '../helpers/cli.js';
@@ -120,6 +121,37 @@ describe('build cache', { skip: !isRoot && 'needs root' }, () => {
     const filtered = await buildIn(p, { noCacheFilter: ['two'] });
     assert.deepEqual(filtered.cached, ['RUN date +%s%N > /one']);
     assert.deepEqual(filtered.rebuilt, ['COPY --from=one /one /one', 'RUN date +%s%N > /two']);
+  });
+
+  it('two CI machines sharing only a registry: the second runs no RUN and makes the same image', async () => {
+    // Each RUN leaves a random value: had it run again, the image could not be the same.
+    const ctx = await fillTree(await dirs.fresh('ctx'), {
+      Dockerfile: `ARG BASE\nFROM \${BASE} AS build\nRUN cat /proc/sys/kernel/random/uuid > /artifact && echo only-in-build > /scratch\nFROM \${BASE}\nCOPY --from=build /artifact /artifact\nRUN cat /proc/sys/kernel/random/uuid > /stamp\n`,
+    });
+    const cacheRef = `${registry.host}/cache/app:buildcache`;
+    const machineA = { ctx, root: await dirs.fresh('machine-a') };
+    const machineB = { ctx, root: await dirs.fresh('machine-b') };
+    const first = await buildIn(machineA, { cacheTo: [{ type: 'registry', ref: cacheRef, mode: 'max' }] });
+    assert.equal(first.cached.length, 0);
+    const second = await buildIn(machineB, { cacheFrom: [{ type: 'registry', ref: cacheRef, mode: 'min' }] });
+    assert.deepEqual(second.rebuilt, [], 'no step ran on the second machine');
+    assert.equal(second.result.manifest.digest, first.result.manifest.digest);
+    // Only what the final image needs came down: the build stage's own layer stayed in the registry.
+    const buildLayer = first.result.steps.find((s) => s.stage === 'build' && s.text.startsWith('RUN'))!;
+    const store = await Store.open(machineB.root);
+    try {
+      const record = await new CacheIndex(store).read(buildLayer.key);
+      assert.ok(record?.layer, 'the record came with the import');
+      assert.equal(await store.hasBlob(record.layer.blob.digest), false, "its blob was never downloaded");
+      for (const l of second.result.image.rootfs.diff_ids) assert.ok(l.startsWith('sha256:'));
+    } finally {
+      await store.close();
+    }
+    // A local directory works the same way.
+    const dir = join(await dirs.fresh('cache-dir'), 'cache');
+    await buildIn(machineA, { cacheTo: [{ type: 'local', dir, mode: 'min' }] });
+    const third = await buildIn({ ctx, root: await dirs.fresh('machine-c') }, { cacheFrom: [{ type: 'local', dir, mode: 'min' }] });
+    assert.deepEqual(third.rebuilt, ['RUN cat /proc/sys/kernel/random/uuid > /artifact && echo only-in-build > /scratch'], 'mode=min carries the final image\'s steps only');
   });
 
   it('the CLI prints CACHED for steps served by the cache', async () => {

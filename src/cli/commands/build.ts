@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { saveArchive } from '../../archive/index.js';
 import { MAX_SECRET_SIZE, type Secret } from '../../build/secrets.js';
 import { build, type BuildResult } from '../../build/solver.js';
+import { parseCacheSpec } from '../../cache/spec.js';
 import { UsageError } from '../../errors.js';
 import { formatReference, parseReference, repositoryName, type ImageReference } from '../../image/reference.js';
 import { createRenderer, PROGRESS_MODES, type ProgressMode } from '../../progress/index.js';
@@ -35,6 +36,9 @@ Options:
       --no-cache           rebuild every step
       --no-cache-filter S  rebuild the steps of stage S (repeat, or S1,S2)
       --explain            say for every rebuilt step why the cache could not serve it
+      --cache-from SPEC    import a cache: type=registry,ref=REG/REPO:TAG or type=local,src=DIR
+      --cache-to SPEC      export this build's cache: type=registry,ref=REG/REPO:TAG[,mode=min|max]
+                           or type=local,dest=DIR[,mode=…] (format: docs/CACHE.md)
       --network MODE       RUN's network when a RUN does not say: host (default) or none
       --runtime NAME       crun, runc or chroot (default: the first that works here)
       --secret SPEC        a secret for RUN --mount=type=secret (repeat): id=ID,src=FILE or
@@ -61,6 +65,8 @@ Example: hull build -t 127.0.0.1:5000/app:1 --push .`,
       'no-cache': { type: 'boolean' },
       'no-cache-filter': { type: 'string', multiple: true },
       explain: { type: 'boolean' },
+      'cache-from': { type: 'string', multiple: true },
+      'cache-to': { type: 'string', multiple: true },
       network: { type: 'string', default: 'host' },
       runtime: { type: 'string' },
       secret: { type: 'string', multiple: true },
@@ -106,6 +112,8 @@ Example: hull build -t 127.0.0.1:5000/app:1 --push .`,
           noCache: values['no-cache'] === true,
           noCacheFilter: (values['no-cache-filter'] ?? []).flatMap((f) => f.split(',')).filter((f) => f !== ''),
           explain: values.explain === true || mode === 'json',
+          cacheFrom: (values['cache-from'] ?? []).map((spec) => parseCacheSpec(spec, 'from')),
+          cacheTo: (values['cache-to'] ?? []).map((spec) => parseCacheSpec(spec, 'to')),
           network: values.network as NetworkMode,
           ...(values.runtime !== undefined ? { runtime: values.runtime } : {}),
           secrets,
