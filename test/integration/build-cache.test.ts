@@ -161,5 +161,11 @@ describe('build cache', { skip: !isRoot && 'needs root' }, () => {
     const again = await runCli(args);
     assert.equal(again.code, 0, again.err);
     assert.equal(again.err.match(/^#\d+ CACHED$/gm)?.length, 5);
+    const pruned = await runCli(['prune', '--root', p.root, '--all']);
+    assert.equal(pruned.code, 0, pruned.err);
+    assert.match(pruned.out, /Dropped the build cache \(.*records.*\)/);
+    const cold = await runCli(args);
+    assert.equal(cold.code, 0, cold.err);
+    assert.equal(cold.err.match(/^#\d+ CACHED$/gm), null, 'prune --all dropped the build cache');
   });
 });
