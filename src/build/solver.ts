@@ -1,35 +1,32 @@
 /**
- * `build`: Dockerfile → instruction graph → stages (independent ones at the same time) → an
- * image in the store. The caller tags, exports or pushes the result (see output.ts).
+ * `build`: Dockerfile → instruction graph per platform → stages (independent ones, and the
+ * platforms, at the same time) → an image per platform, and an index over them when several, in
+ * the store. The caller tags, exports or pushes the result (cli/commands/build.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { previousBuild, saveBuild, type StepRecord } from '../cache/build-records.js';
-import { explainMiss } from '../cache/explain.js';
+import { saveBuild, type StepRecord } from '../cache/build-records.js';
 import { CacheIndex, type CacheRecord } from '../cache/records.js';
 import type { CacheMode, CacheSpec } from '../cache/spec.js';
-import { exportCache, importCache } from '../cache/transfer.js';
 import { loadStatCache, saveStatCache } from '../cache/stat-store.js';
+import { exportCache, importCache } from '../cache/transfer.js';
 import { openContext } from '../context/context.js';
 import { GraphError } from '../errors.js';
-import { buildGraph } from '../graph/index.js';
-import type { BuildGraph, Stage } from '../graph/types.js';
-import type { ImageConfig } from '../image/config.js';
-import { createManifest, type Descriptor } from '../image/manifest.js';
-import { MediaType, type Compression } from '../image/mediatypes.js';
-import { formatPlatform, type Platform } from '../image/platform.js';
-import { parseDockerfile } from '../parse/parser.js';
-import type { Store } from '../store/store.js';
 import type { NetworkMode } from '../exec/bundle.js';
 import { probeSnapshotter } from '../exec/rootfs.js';
-import { ensureBlob } from '../registry/ensure-blob.js';
 import { selectRuntime } from '../exec/runtime.js';
-import type { Secret } from './secrets.js';
-import { resolveBase, type BaseImage } from './base.js';
+import type { Stage } from '../graph/types.js';
+import type { ImageConfig } from '../image/config.js';
+import type { Descriptor } from '../image/manifest.js';
+import type { Compression } from '../image/mediatypes.js';
+import { formatPlatform, normalizePlatform, parsePlatform } from '../image/platform.js';
+import { parseDockerfile } from '../parse/parser.js';
+import type { Store } from '../store/store.js';
 import type { BuildEventListener } from './events.js';
-import type { LayerRef } from './layers.js';
-import { BuildCancelled, buildStage, type BuiltStage, type StageEnvironment } from './stage.js';
-import { stageContext } from './stage-context.js';
+import { writeImage, writeIndex, type ImageFormat, type WrittenImage } from './image-writer.js';
+import { buildPlatform, platformGraph, type PlatformBuild, type SharedBuild } from './platform-build.js';
+import type { Secret } from './secrets.js';
+import { BuildCancelled } from './stage.js';
 import { Vertices, type Vertex } from './vertices.js';
 
 export interface BuildOptions {
@@ -44,8 +41,10 @@ export interface BuildOptions {
   buildArgs?: Readonly<Record<string, string>>;
   /** `--label`: added to the result's config. */
   labels?: Readonly<Record<string, string>>;
-  /** The platform to build for (default: this machine's). */
-  platform?: string;
+  /** The platforms to build for, one image each and an index over them when several (default: this machine's). */
+  platforms?: readonly string[];
+  /** `oci` (default): OCI manifests and index; `docker`: Docker schema 2 and a manifest list. */
+  format?: ImageFormat;
   /** Ask the registry for every base image even when the store has it. */
   pull?: boolean;
   /** RUN's network when a RUN does not say (default: host). */
@@ -71,90 +70,79 @@ export interface BuildOptions {
 }
 
 export interface BuildResult {
-  /** The image manifest, stored (not tagged). */
+  /** What to tag: the image manifest, or the index over the platforms' manifests. */
   manifest: Descriptor;
+  /** The first (for one platform, the only) image's config. */
   config: Descriptor;
   image: ImageConfig;
-  /** The platform built for. */
+  /** The platform of `config`. */
   platform: string;
-  /** Every step as it was keyed, with whether the cache served it. */
+  /** Every platform's image, in the order asked. */
+  images: WrittenImage[];
+  /** Every step as it was keyed, with whether the cache served it (all platforms). */
   steps: StepRecord[];
 }
 
 export async function build(options: BuildOptions): Promise<BuildResult> {
   const vertices = new Vertices(options.onEvent ?? (() => {}));
-  const dockerfile = options.dockerfile ?? join(options.contextDir, 'Dockerfile');
-  const graph = await vertices.run('[internal] load build definition from Dockerfile', async () => {
-    const text = options.dockerfileText ?? (await readDockerfile(dockerfile));
-    return buildGraph(parseDockerfile(text, { file: dockerfile }), {
-      ...(options.target !== undefined ? { target: options.target } : {}),
-      ...(options.buildArgs ? { buildArgs: options.buildArgs } : {}),
-      ...(options.platform !== undefined ? { platform: options.platform } : {}),
-    });
-  });
-  for (const w of graph.warnings) vertices.warn(w.message, w.at ? `${w.at.file}:${w.at.line}` : undefined);
-  const context = await vertices.run('[internal] load .dockerignore', () => openContext(options.contextDir, dockerfile));
-  if (graph.buildOrder.some((i) => graph.stages[i]!.steps.some((s) => FILESYSTEM_STEPS.has(s.instruction.kind)))) {
+  const { store } = options;
+  const file = options.dockerfile ?? join(options.contextDir, 'Dockerfile');
+  const platforms = options.platforms && options.platforms.length > 0 ? [...new Set(options.platforms.map((p) => formatPlatform(normalizePlatform(parsePlatform(p)))))] : [undefined];
+  const dockerfile = await vertices.run('[internal] load build definition from Dockerfile', async () =>
+    parseDockerfile(options.dockerfileText ?? (await readDockerfile(file)), { file }),
+  );
+  const context = await vertices.run('[internal] load .dockerignore', () => openContext(options.contextDir, file));
+  const shared: SharedBuild = {
+    options,
+    dockerfile,
+    dockerfilePath: resolve(file),
+    context,
+    vertices,
+    statCache: await loadStatCache(store, context.root),
+    index: new CacheIndex(store),
+    created: new Date((options.sourceDateEpoch ?? Math.floor(Date.now() / 1000)) * 1000).toISOString(),
+    failed: { value: false },
+  };
+  // Every platform's graph first: a Dockerfile error stops the build before anything runs.
+  const graphs = platforms.map((p) => platformGraph(shared, p));
+  for (const w of graphs[0]!.warnings) vertices.warn(w.message, w.at ? `${w.at.file}:${w.at.line}` : undefined);
+  if (graphs.some((g) => g.buildOrder.some((i) => g.stages[i]!.steps.some((s) => FILESYSTEM_STEPS.has(s.instruction.kind))))) {
     await vertices.run('[internal] load executor', (vertex) => describeExecutor(options, vertex));
   }
-
-  const created = new Date((options.sourceDateEpoch ?? Math.floor(Date.now() / 1000)) * 1000).toISOString();
-  const solver = new Solver(options, graph, vertices, created);
-  const { store } = options;
-  const platform = formatPlatform(graph.platform);
-  const dockerfilePath = resolve(dockerfile);
   for (const spec of options.cacheFrom ?? []) {
     await vertices.run(`[internal] importing cache from ${describeCache(spec)}`, async (vertex) => {
       const added = await importCache(store, spec, (m) => vertices.warn(m));
       vertex.status('records', `${added} cache records`, true);
     });
   }
-  const statCache = await loadStatCache(store, context.root);
-  const index = new CacheIndex(store);
-  const noCacheFilter = (options.noCacheFilter ?? []).map((f) => f.toLowerCase());
-  const previous = options.explain ? await previousBuild(store, dockerfilePath, platform) : undefined;
-  const steps: StepRecord[] = [];
-  const env: StageEnvironment = {
-    store,
-    file: graph.file,
-    context,
-    vertices,
-    run: { network: options.network ?? 'host', ...(options.runtime !== undefined ? { runtime: options.runtime } : {}), ...(options.secrets ? { secrets: options.secrets } : {}) },
-    commit: {
-      ...(options.compression !== undefined ? { compression: options.compression } : {}),
-      ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
-    },
-    cache: {
-      usable: (name, i) => !options.noCache && !noCacheFilter.includes(name ?? '') && !noCacheFilter.includes(String(i)),
-      get: (key) => index.get(key),
-      put: (record) => index.put(record),
-    },
-    statCache,
-    fixedCreated: options.sourceDateEpoch !== undefined,
-    onStep: (record, vertex) => {
-      steps.push(record);
-      // Layer steps carry `files`; metadata steps are never "rebuilt".
-      if (options.explain && vertex && !record.cached && record.files !== undefined) vertex.status('cache', `not cached: ${explainMiss(record, steps, previous)}`, true);
-    },
-    stage: (i) => solver.stage(i, env),
-    stageName: (i) => graph.stages[i]!.id,
-    image: (ref, p, vertex) => solver.image(ref, p, vertex),
-    layersOf: (name, p, before) => solver.layersOf(name, p, before, env),
-    keyOf: (name, p, before) => solver.keyOf(name, p, before, env),
-    cancelled: () => solver.failed,
-  };
-  const target = await solver.all(env);
-  const result = await vertices.run('exporting to image', (vertex) => writeImage(options, target, created, vertex));
+
+  const multi = graphs.length > 1;
+  const settled = await Promise.allSettled(graphs.map((g) => buildPlatform(shared, g, multi ? `${formatPlatform(g.platform)} ` : '')));
+  const failure = settled.find((s) => s.status === 'rejected' && !(s.reason instanceof BuildCancelled)) ?? settled.find((s) => s.status === 'rejected');
+  if (failure?.status === 'rejected') throw failure.reason;
+  const built = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+
+  const format = options.format ?? 'oci';
+  const written = await vertices.run('exporting to image', async (vertex) => {
+    const images: WrittenImage[] = [];
+    for (const b of built) images.push(await writeImage(store, b.target, shared.created, { labels: options.labels, fixedCreated: options.sourceDateEpoch !== undefined, format }, vertex));
+    const top = multi ? await writeIndex(store, built.map((b, i) => ({ manifest: images[i]!.manifest, platform: b.target.platform })), format, vertex) : images[0]!.manifest;
+    return { images, top };
+  });
+  const steps = built.flatMap((b) => b.steps);
   for (const spec of options.cacheTo ?? []) {
     await vertices.run(`exporting cache to ${describeCache(spec)}`, async (vertex) => {
-      const records = await exportedRecords(index, graph, steps, spec.mode);
+      const records = await exportedRecords(shared.index, built, spec.mode);
       const exported = await exportCache(store, spec, records);
       vertex.status('records', `${exported.records} records, ${exported.layers} layers, manifest ${exported.manifest.digest}`, true);
     });
   }
-  await saveStatCache(store, context.root, statCache);
-  await saveBuild(store, { version: 1, dockerfile: dockerfilePath, target: graph.stages[graph.target]!.id, platform, time: new Date().toISOString(), steps });
-  return { ...result, steps };
+  await saveStatCache(store, context.root, shared.statCache);
+  for (const b of built) {
+    await saveBuild(store, { version: 1, dockerfile: shared.dockerfilePath, target: b.graph.stages[b.graph.target]!.id, platform: b.platform, time: new Date().toISOString(), steps: b.steps });
+  }
+  const first = written.images[0]!;
+  return { manifest: written.top, config: first.config, image: first.image, platform: first.platform, images: written.images, steps };
 }
 
 const FILESYSTEM_STEPS = new Set(['run', 'copy', 'add', 'workdir']);
@@ -165,20 +153,22 @@ function describeCache(spec: CacheSpec): string {
 
 /**
  * The records a cache export carries: `max`, every filesystem step of the build; `min`, those of
- * the target stage and the stages it is built FROM (the layers of the image itself).
+ * each platform's target stage and the stages it is built FROM (the layers of the images).
  */
-async function exportedRecords(index: CacheIndex, graph: BuildGraph, steps: readonly StepRecord[], mode: CacheMode): Promise<CacheRecord[]> {
-  const stages = new Set<string>();
-  for (let i: number | undefined = graph.target; i !== undefined; ) {
-    const stage: Stage = graph.stages[i]!;
-    stages.add(stage.id);
-    i = stage.base.kind === 'stage' ? stage.base.stage : undefined;
-  }
+async function exportedRecords(index: CacheIndex, built: readonly PlatformBuild[], mode: CacheMode): Promise<CacheRecord[]> {
   const out = new Map<string, CacheRecord>();
-  for (const step of steps) {
-    if (step.files === undefined || out.has(step.key) || (mode === 'min' && !stages.has(step.stage))) continue;
-    const record = await index.read(step.key);
-    if (record) out.set(step.key, record);
+  for (const { graph, steps } of built) {
+    const stages = new Set<string>();
+    for (let i: number | undefined = graph.target; i !== undefined; ) {
+      const stage: Stage = graph.stages[i]!;
+      stages.add(stage.id);
+      i = stage.base.kind === 'stage' ? stage.base.stage : undefined;
+    }
+    for (const step of steps) {
+      if (step.files === undefined || out.has(step.key) || (mode === 'min' && !stages.has(step.stage))) continue;
+      const record = await index.read(step.key);
+      if (record) out.set(step.key, record);
+    }
   }
   return [...out.values()];
 }
@@ -202,102 +192,4 @@ async function readDockerfile(path: string): Promise<string> {
     const code = (err as NodeJS.ErrnoException).code;
     throw new GraphError(code === 'ENOENT' ? 'no such Dockerfile: give its path with -f' : `cannot read the Dockerfile: ${(err as Error).message}`, { file: path, line: 1, column: 1 });
   }
-}
-
-/** The build's shared state: stage results and base images, each computed once. */
-class Solver {
-  failed = false;
-  private readonly stages = new Map<number, Promise<BuiltStage>>();
-  private readonly images = new Map<string, Promise<BaseImage>>();
-
-  constructor(
-    private readonly options: BuildOptions,
-    private readonly graph: BuildGraph,
-    private readonly vertices: Vertices,
-    private readonly created: string,
-  ) {}
-
-  stage(index: number, env: StageEnvironment): Promise<BuiltStage> {
-    let promise = this.stages.get(index);
-    if (promise === undefined) {
-      const stage = this.graph.stages[index]!;
-      promise = buildStage(env, stage, stageContext(this.graph, stage, this.created));
-      promise.catch(() => {
-        this.failed = true;
-      });
-      this.stages.set(index, promise);
-    }
-    return promise;
-  }
-
-  /** Starts every stage the target needs at once (each waits for what it depends on); the target's result. */
-  async all(env: StageEnvironment): Promise<BuiltStage> {
-    const started = this.graph.buildOrder.map((i) => this.stage(i, env));
-    const settled = await Promise.allSettled(started);
-    const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
-    const real = failures.find((e) => !(e instanceof BuildCancelled));
-    if (real !== undefined || failures.length > 0) throw real ?? failures[0];
-    return this.stage(this.graph.target, env);
-  }
-
-  image(reference: string, platform: Platform, vertex: Vertex): Promise<BaseImage> {
-    const key = `${reference} ${formatPlatform(platform)}`;
-    let promise = this.images.get(key);
-    if (promise === undefined) {
-      promise = resolveBase(this.options.store, reference, platform, {
-        pull: this.options.pull ?? false,
-        onPull: (e) => {
-          if (e.kind === 'progress') vertex.status(e.digest, `${e.digest}`, false, { current: e.received, total: e.size });
-          else if (e.kind === 'blob') vertex.status(e.digest, `${e.digest}`, true, { current: e.size, total: e.size });
-        },
-        onWarning: (message) => this.vertices.warn(message),
-      });
-      this.images.set(key, promise);
-    }
-    return promise;
-  }
-
-  async layersOf(name: string, platform: Platform, before: number, env: StageEnvironment): Promise<readonly LayerRef[]> {
-    const index = this.stageIndex(name, before);
-    if (index !== undefined) return (await this.stage(index, env)).layers;
-    return (await this.namedImage(name, platform)).layers;
-  }
-
-  async keyOf(name: string, platform: Platform, before: number, env: StageEnvironment): Promise<string> {
-    const index = this.stageIndex(name, before);
-    if (index !== undefined) return (await this.stage(index, env)).key;
-    return (await this.namedImage(name, platform)).digest;
-  }
-
-  /** A `--from` name as a stage of this build (by name, or by index of an earlier stage). */
-  private stageIndex(name: string, before: number): number | undefined {
-    const lower = name.toLowerCase();
-    const byName = this.graph.stages.find((s) => s.name === lower && s.index < before);
-    return byName?.index ?? (/^\d+$/.test(name) && Number(name) < before ? Number(name) : undefined);
-  }
-
-  private namedImage(name: string, platform: Platform): Promise<BaseImage> {
-    return this.vertices.run(`[internal] load ${name}`, (vertex) => this.image(name, platform, vertex));
-  }
-}
-
-/** Config and manifest of the target stage, written to the store. */
-async function writeImage(options: BuildOptions, target: BuiltStage, created: string, vertex: Vertex): Promise<BuildResult> {
-  const { state, layers } = target;
-  const labels = options.labels && Object.keys(options.labels).length > 0 ? { Labels: { ...state.image.config?.Labels, ...options.labels } } : {};
-  // The newest step time: a rebuild served by the cache gives the same config, hence the same digest.
-  const newest = options.sourceDateEpoch === undefined ? state.image.history?.findLast((h) => h.created !== undefined)?.created : undefined;
-  const image: ImageConfig = {
-    ...state.image,
-    created: newest ?? created,
-    config: { ...state.image.config, ...labels },
-    rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffID) },
-  };
-  // Layers served by an imported cache are fetched now: the image needs them, nothing else did.
-  for (const layer of layers) await ensureBlob(options.store, layer.blob);
-  const config = await options.store.putJson(image, MediaType.ociConfig);
-  vertex.status('config', `writing image config ${config.digest}`, true);
-  const manifest = await options.store.putJson(createManifest(config, layers.map((l) => l.blob)), MediaType.ociManifest);
-  vertex.status('manifest', `writing manifest ${manifest.digest}`, true);
-  return { manifest, config, image, platform: formatPlatform(target.platform), steps: [] };
 }

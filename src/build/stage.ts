@@ -40,6 +40,8 @@ export interface BuiltStage {
 export interface StageEnvironment {
   store: Store;
   file: string;
+  /** Prefix of step names (`linux/arm64 ` when several platforms build at once), else empty. */
+  label: string;
   context: BuildContext;
   vertices: Vertices;
   run: RunSettings;
@@ -77,7 +79,7 @@ interface Start {
 }
 
 export async function buildStage(env: StageEnvironment, stage: Stage, ctx: StageContext): Promise<BuiltStage> {
-  const label = (n: number, total: number): string => `[${stage.id} ${n}/${total}]`;
+  const label = (n: number, total: number): string => `[${env.label}${stage.id} ${n}/${total}]`;
   let total = stage.steps.length + 1;
   const start = await env.vertices.run(`${label(1, total)} ${oneLine(stage.from.node.original)}`, (vertex) => startFrom(env, stage, ctx, vertex));
   total += start.triggers.length;

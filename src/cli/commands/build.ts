@@ -2,6 +2,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { saveArchive } from '../../archive/index.js';
 import { MAX_SECRET_SIZE, type Secret } from '../../build/secrets.js';
+import type { ImageFormat } from '../../build/image-writer.js';
 import { build, type BuildResult } from '../../build/solver.js';
 import { parseCacheSpec } from '../../cache/spec.js';
 import { UsageError } from '../../errors.js';
@@ -31,7 +32,11 @@ Options:
       --build-arg K=V      set a build argument (repeat; K alone takes $K from the environment)
       --target STAGE       build this stage instead of the last one
       --label K=V          add a label to the image (repeat)
-      --platform P         build for this platform, e.g. linux/arm64 (default: this machine's)
+      --platform P[,P…]    build for these platforms, e.g. linux/amd64,linux/arm/v7,linux/arm64:
+                           one image each (RUN through qemu for foreign ones) and one index
+                           over them (default: this machine's platform)
+      --format F           oci (default): OCI manifests and index; docker: Docker schema 2
+                           manifests and a manifest list
       --pull               ask the registry for newer base images even when the store has them
       --no-cache           rebuild every step
       --no-cache-filter S  rebuild the steps of stage S (repeat, or S1,S2)
@@ -46,7 +51,8 @@ Options:
   -o, --output SPEC        type=image (default), type=registry, type=oci,dest=FILE or
                            type=docker,dest=FILE (a tarball for 'docker load'); repeatable
       --push               also push every -t name (same as --output type=registry)
-      --iidfile FILE       write the image ID (its config digest) to FILE
+      --iidfile FILE       write the image ID to FILE (its config digest; for several
+                           platforms, the index digest)
   -q, --quiet              print only the image ID
       --progress MODE      auto, tty, plain, json or quiet (default: auto; written to stderr)
 ${ROOT_USAGE}
@@ -60,7 +66,8 @@ Example: hull build -t 127.0.0.1:5000/app:1 --push .`,
       'build-arg': { type: 'string', multiple: true },
       target: { type: 'string' },
       label: { type: 'string', multiple: true },
-      platform: { type: 'string' },
+      platform: { type: 'string', multiple: true },
+      format: { type: 'string', default: 'oci' },
       pull: { type: 'boolean' },
       'no-cache': { type: 'boolean' },
       'no-cache-filter': { type: 'string', multiple: true },
@@ -80,6 +87,7 @@ Example: hull build -t 127.0.0.1:5000/app:1 --push .`,
     const mode = (values.quiet ? 'quiet' : values.progress) as ProgressMode;
     if (!PROGRESS_MODES.includes(mode)) throw new UsageError(`--progress ${values.progress}: use auto, tty, plain, json or quiet`);
     if (values.network !== 'host' && values.network !== 'none') throw new UsageError(`--network ${values.network}: use host or none`);
+    if (values.format !== 'oci' && values.format !== 'docker') throw new UsageError(`--format ${values.format}: use oci or docker`);
     const tags = (values.tag ?? []).map((t) => parseTag(t));
     const outputs = (values.output ?? []).map(parseOutput);
     if (outputs.length === 0) outputs.push({ type: 'image', push: false });
@@ -107,7 +115,8 @@ Example: hull build -t 127.0.0.1:5000/app:1 --push .`,
           ...(values.target !== undefined ? { target: values.target } : {}),
           buildArgs: Object.fromEntries(keyValues(values['build-arg'], '--build-arg', process.env)),
           labels: Object.fromEntries(keyValues(values.label, '--label', {})),
-          ...(values.platform !== undefined ? { platform: values.platform } : {}),
+          platforms: (values.platform ?? []).flatMap((p) => p.split(',')).map((p) => p.trim()).filter((p) => p !== ''),
+          format: values.format as ImageFormat,
           pull: values.pull === true,
           noCache: values['no-cache'] === true,
           noCacheFilter: (values['no-cache-filter'] ?? []).flatMap((f) => f.split(',')).filter((f) => f !== ''),
@@ -126,8 +135,10 @@ Example: hull build -t 127.0.0.1:5000/app:1 --push .`,
       await deliver(store, result, tags, outputs, (line) => {
         if (mode !== 'quiet') io.err(`${line}\n`);
       });
-      if (values.iidfile !== undefined) await writeFile(values.iidfile, result.config.digest);
-      if (values.quiet) io.out(`${result.config.digest}\n`);
+      // One image is named by its config digest; a multi-platform one by its index, as buildx does.
+      const id = result.images.length > 1 ? result.manifest.digest : result.config.digest;
+      if (values.iidfile !== undefined) await writeFile(values.iidfile, id);
+      if (values.quiet) io.out(`${id}\n`);
     });
     return 0;
   },
@@ -232,7 +243,7 @@ async function deliver(store: Store, result: BuildResult, tags: readonly ImageRe
   }
   // Untagged, the image would be the next prune's garbage before the user could name it.
   if (tags.length === 0) await store.hold(`build:${result.manifest.digest}`, { blobs: [result.manifest.digest] });
-  note(`image ID ${result.config.digest}`);
+  note(result.images.length > 1 ? `image index ${result.manifest.digest} (${result.images.map((i) => i.platform).join(', ')})` : `image ID ${result.config.digest}`);
   const name = tags.length > 0 ? formatReference(tags[0]!) : result.manifest.digest;
   for (const output of outputs) {
     if (output.type === 'oci' || output.type === 'docker') {
