@@ -43,7 +43,8 @@ export async function writeImage(store: Store, target: BuiltStage, created: stri
   // Layers served by an imported cache are fetched now: the image needs them, nothing else did.
   for (const layer of layers) await ensureBlob(store, layer.blob);
   const docker = options.format === 'docker';
-  const config = await store.putJson(image, docker ? MediaType.dockerConfig : MediaType.ociConfig);
+  // The config's bytes are the same in both formats; the Docker one is named by the conversion.
+  const config = await store.putJson(image, MediaType.ociConfig);
   vertex.status('config', `writing image config ${config.digest}`, true);
   const oci = createManifest(config, layers.map((l) => l.blob));
   const manifest = docker ? await store.putJson(ociToDockerManifest(oci), MediaType.dockerManifest) : await store.putJson(oci, MediaType.ociManifest);

@@ -203,6 +203,7 @@ function stepContext(env: StageEnvironment, layers: readonly LayerRef[], platfor
   return {
     store: env.store,
     layers: [...layers],
+    platform,
     context: env.context,
     statCache: env.statCache,
     layersOf: (name) => env.layersOf(name, platform, stageIndex),

@@ -45,3 +45,20 @@ export function layerEntryNames(root: string, reference: string): Promise<string
     return names;
   });
 }
+
+/** The content of a regular file of the image `reference` (a tag or a manifest digest), read from its layers, top first. */
+export function imageFile(root: string, reference: string, path: string): Promise<string | undefined> {
+  return withManifest(root, reference, async (store, manifest) => {
+    for (const layer of [...manifest.layers].reverse()) {
+      const { stream } = await decompress(await store.getBlob(layer.digest));
+      let found: string | undefined;
+      for await (const entry of readTar(stream)) {
+        const chunks: Buffer[] = [];
+        for await (const chunk of entry.body) if (entry.header.name === path) chunks.push(chunk);
+        if (entry.header.name === path) found = Buffer.concat(chunks).toString('utf8');
+      }
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  });
+}

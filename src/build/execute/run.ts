@@ -4,7 +4,9 @@
  */
 import { BuildError, ExecError } from '../../errors.js';
 import type { NetworkMode } from '../../exec/bundle.js';
+import { ensurePlatformRunnable, type PlatformRunner } from '../../exec/binfmt.js';
 import { runStep, type StepResult } from '../../exec/run.js';
+import { formatPlatform } from '../../image/platform.js';
 import type { RunRequest } from '../instructions/types.js';
 import { lowerDirs, type LayerRef } from '../layers.js';
 import type { Secret } from '../secrets.js';
@@ -26,6 +28,8 @@ export async function executeRun(request: RunRequest, step: StepContext, setting
   if (request.security === 'insecure') {
     throw new BuildError('RUN --security=insecure is not allowed: hull runs every step with Docker\'s default capabilities', step.position);
   }
+  const runner = await platformRunner(step);
+  if (runner.kind === 'emulated') step.status('platform', `running ${formatPlatform(step.platform)} through ${runner.interpreter}`, true);
   const lowers = await lowerDirs(store, step.layers);
   const dir = await stepTempDir(store.paths.tmp, 'run-mounts');
   try {
@@ -70,6 +74,21 @@ function withSecretEnv(env: readonly string[], secrets: readonly string[]): stri
   const name = (entry: string): string => entry.split('=', 1)[0]!;
   const replaced = new Set(secrets.map(name));
   return [...env.filter((e) => !replaced.has(name(e))), ...secrets];
+}
+
+const runners = new Map<string, Promise<PlatformRunner>>();
+
+/** Whether (and how) this host runs the stage's platform, checked once per platform and process. */
+function platformRunner(step: StepContext): Promise<PlatformRunner> {
+  const key = formatPlatform(step.platform);
+  let runner = runners.get(key);
+  if (runner === undefined) {
+    runner = ensurePlatformRunnable(step.platform, { onLog: (line) => step.log('stderr', `${line}\n`) });
+    // A failure (no handler yet) is not remembered: the user may fix it while hull runs.
+    runner.catch(() => runners.delete(key));
+    runners.set(key, runner);
+  }
+  return runner;
 }
 
 /** The instruction on one line, cut short: a long script would bury the message. */

@@ -3,6 +3,7 @@ import type { BuildContext } from '../../context/context.js';
 import type { DigestInput } from '../../context/hash.js';
 import type { StatCache } from '../../context/stat-cache.js';
 import type { SourcePosition } from '../../errors.js';
+import type { Platform } from '../../image/platform.js';
 import type { Store } from '../../store/store.js';
 import { commitUpperDir, type CommitOptions, type LayerRef } from '../layers.js';
 
@@ -10,6 +11,8 @@ export interface StepContext {
   store: Store;
   /** The stage's layers so far, bottom first. */
   layers: readonly LayerRef[];
+  /** The platform the stage builds for: a foreign one runs through qemu. */
+  platform: Platform;
   /** The build context (COPY sources, RUN --mount=type=bind without from). */
   context: BuildContext;
   /** Content hashes of context files kept between builds. */

@@ -1,4 +1,6 @@
 import { UsageError } from '../../errors.js';
+import { PlatformMismatchError } from '../../image/errors.js';
+import { availablePlatforms } from '../../image/match.js';
 import { loadImage } from '../../store/local-image.js';
 import { parseOptions } from '../options.js';
 import { ROOT_OPTION, ROOT_USAGE, withStore } from '../store.js';
@@ -9,7 +11,8 @@ export const inspectCommand: Command = {
   usage: `Usage: hull inspect [--platform P] REF...
 
 Print, for each image, its ID, names, manifest and config as JSON. For a multi-platform image
-the index is shown too, with the manifest of --platform (default: this machine's).
+the index is shown too (and its platforms), with the manifest of --platform (default: this
+machine's).
 
 Options:
       --platform P         which platform of a multi-platform image
@@ -21,13 +24,17 @@ ${ROOT_USAGE}`,
       const tags = await store.listTags();
       const result: object[] = [];
       for (const name of positionals) {
-        const image = await loadImage(store, name, values.platform);
+        const image = await loadImage(store, name, values.platform).catch(async (err: unknown) => {
+          // An index without this machine's platform is still shown, with its first platform's image.
+          if (!(err instanceof PlatformMismatchError) || values.platform !== undefined || err.available.length === 0) throw err;
+          return loadImage(store, name, err.available[0]);
+        });
         const parsed = await store.readManifest(image.descriptor);
         result.push({
           Id: image.id,
           RepoTags: tags.filter((t) => t.descriptor.digest === image.descriptor.digest).map((t) => t.reference),
           Descriptor: image.descriptor,
-          ...(parsed.kind === 'index' && { Index: parsed.index, PlatformManifest: image.manifestDescriptor }),
+          ...(parsed.kind === 'index' && { Platforms: availablePlatforms(parsed.index.manifests), Index: parsed.index, PlatformManifest: image.manifestDescriptor }),
           Manifest: image.manifest,
           Config: image.config,
         });
