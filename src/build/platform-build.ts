@@ -57,7 +57,7 @@ export async function buildPlatform(shared: SharedBuild, graph: BuildGraph, labe
   const platform = formatPlatform(graph.platform);
   const solver = new Solver(options, graph, vertices, shared);
   const noCacheFilter = (options.noCacheFilter ?? []).map((f) => f.toLowerCase());
-  const previous = options.explain ? await previousBuild(options.store, shared.dockerfilePath, platform) : undefined;
+  const previous = await previousBuild(options.store, shared.dockerfilePath, platform);
   const steps: StepRecord[] = [];
   const env: StageEnvironment = {
     store: options.store,
@@ -77,6 +77,11 @@ export async function buildPlatform(shared: SharedBuild, graph: BuildGraph, labe
     },
     statCache: shared.statCache,
     fixedCreated: options.sourceDateEpoch !== undefined,
+    previousLayer: async (stage, index) => {
+      const step = previous?.steps.find((s) => s.stage === stage && s.index === index);
+      const layer = step === undefined ? undefined : (await shared.index.read(step.key))?.layer;
+      return layer && (await options.store.hasBlob(layer.blob.digest)) ? layer : undefined;
+    },
     onStep: (record, vertex) => {
       steps.push(record);
       // Layer steps carry `files`; metadata steps are never "rebuilt".

@@ -60,6 +60,8 @@ export interface StageEnvironment {
   onStep(record: StepRecord, vertex: Vertex | undefined): void;
   /** SOURCE_DATE_EPOCH given: every `created` is the build's, never a cached step's. */
   fixedCreated: boolean;
+  /** The layer step `index` of stage `stage` made in the previous build of this Dockerfile, if it is here. */
+  previousLayer(stage: string, index: number): Promise<LayerRef | undefined>;
   /** True once any stage failed: the others stop before their next step. */
   cancelled(): boolean;
   /** A stage's label (`build`, `stage-1`) by index. */
@@ -108,7 +110,14 @@ export async function buildStage(env: StageEnvironment, stage: Stage, ctx: Stage
         record(key, false);
         return withCreated(outcome.state, created);
       }
-      const stepCtx: StepContext = { ...stepContext(env, layers, ctx.platform, stage.index, vertex), position, text: step.text };
+      // The same step's layer from the last build: unchanged parts of it are reused, not recompressed.
+      const previous = await env.previousLayer(stage.id, i + 1);
+      const stepCtx: StepContext = {
+        ...stepContext(env, layers, ctx.platform, stage.index, vertex),
+        ...(previous ? { commit: { ...env.commit, previous } } : {}),
+        position,
+        text: step.text,
+      };
       const prepared = await prepare(env, outcome.layer, stepCtx);
       try {
         // The expanded instruction says everything a COPY or WORKDIR does; a RUN also sees its env.

@@ -4,6 +4,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { UsageError } from '../errors.js';
 import type { HostFiles } from './hostfiles.js';
 import type { OciMount, OciSpec } from './spec.js';
 import type { ExecUser } from './user.js';
@@ -46,6 +47,21 @@ const MASKED_PATHS = [
 ];
 const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
+/**
+ * At most this many processes (and threads) in a RUN step's container, through the runtime's pids
+ * cgroup: a fork bomb or a runaway loop then fails its forks ("can't fork") and the step ends,
+ * instead of taking the machine down. Docker sets no limit; podman sets 2048. HULL_PIDS_LIMIT
+ * overrides it, 0 lifts it.
+ */
+export const DEFAULT_PIDS_LIMIT = 4096;
+
+function pidsLimit(): number {
+  const value = process.env['HULL_PIDS_LIMIT'];
+  if (value === undefined || value === '') return DEFAULT_PIDS_LIMIT;
+  if (!/^\d+$/.test(value)) throw new UsageError(`HULL_PIDS_LIMIT=${value}: expected a number of processes (0: no limit)`);
+  return Number(value);
+}
+
 export interface BundleOptions {
   rootfs: string;
   args: readonly string[];
@@ -73,6 +89,7 @@ export function buildSpec(o: BundleOptions): OciSpec {
   const user = o.user.additionalGids?.length ? { uid: o.user.uid, gid: o.user.gid, additionalGids: [...o.user.additionalGids] } : { uid: o.user.uid, gid: o.user.gid };
   const namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
   if (o.network === 'none') namespaces.push({ type: 'network' });
+  const limit = pidsLimit();
   return {
     ociVersion: '1.0.2',
     process: {
@@ -90,7 +107,7 @@ export function buildSpec(o: BundleOptions): OciSpec {
     linux: {
       namespaces,
       // Deny every device but runc's defaults (null, zero, full, tty, random, urandom, ptmx), as Docker does.
-      resources: { devices: [{ allow: false, access: 'rwm' }] },
+      resources: { devices: [{ allow: false, access: 'rwm' }], ...(limit > 0 ? { pids: { limit } } : {}) },
       maskedPaths: MASKED_PATHS,
       readonlyPaths: READONLY_PATHS,
     },

@@ -3,7 +3,7 @@
  * ipc and uts (and for `none`, network) namespaces; a host shell script mounts /proc, /dev, /sys
  * and the generated /etc files into the rootfs, then `unshare --root --wd -S -G` enters it.
  * Weaker than runc: the step keeps every capability of root and loses supplementary groups
- * (unshare --setgid clears them), and there is no device cgroup.
+ * (unshare --setgid clears them), and there is no device cgroup and no pids limit.
  */
 import type { OciSpec } from './spec.js';
 

@@ -12,11 +12,12 @@ import { tempPath } from '../store/atomic.js';
 import { buildSpec, mountDestinations, writeBundle, type NetworkMode } from './bundle.js';
 import { chrootCommand } from './chroot.js';
 import { registerCleanup } from './cleanup.js';
+import { containerId, reapAbandonedContainers } from './containers.js';
 import { writeHostFiles } from './hostfiles.js';
 import { OutputTail } from './output.js';
 import { runTool, runToolSync } from './proc.js';
 import { mountRootfs, type MountedRootfs, type RootfsOptions, type Snapshotter } from './rootfs.js';
-import { containerId, selectRuntime, type Runtime } from './runtime.js';
+import { selectRuntime, type Runtime } from './runtime.js';
 import type { OciMount, OciSpec } from './spec.js';
 import { removeMountStubs } from './stubs.js';
 import { resolveUser, type ExecUser } from './user.js';
@@ -63,6 +64,7 @@ export interface StepResult {
  */
 export async function runStep(o: RunStepOptions): Promise<StepResult> {
   const runtime = await selectRuntime(o.runtime, o.onLog);
+  if (runtime.name !== 'chroot') await reapAbandonedContainers(runtime.binary);
   await mkdir(o.scratch, { recursive: true });
   const rootfs = await mountRootfs(tempPath(o.scratch, 'run'), o.lowers, { snapshotter: o.snapshotter });
   try {

@@ -5,13 +5,13 @@
  * "cgroups in hybrid mode not supported" on hosts mixing cgroup v1 and v2 controllers, even with
  * --cgroup-manager=disabled, so there the probe fails and runc is used.
  */
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExecError } from '../errors.js';
 import { writeBundle } from './bundle.js';
+import { containerId } from './containers.js';
 import { runTool } from './proc.js';
 import type { OciSpec } from './spec.js';
 
@@ -26,11 +26,6 @@ export interface Runtime {
 
 const PROBE_EXE = '/.hull-runtime-probe';
 const probed = new Map<RuntimeName, Promise<{ ok: true; binary: string } | { ok: false; reason: string }>>();
-
-/** A container id unique on this host (the OCI runtimes keep state under it in /run). */
-export function containerId(): string {
-  return `hull-${process.pid}-${randomBytes(6).toString('hex')}`;
-}
 
 async function which(command: string): Promise<string | undefined> {
   for (const dir of (process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {

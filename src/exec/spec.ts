@@ -22,7 +22,7 @@ export interface OciSpec {
   mounts: OciMount[];
   linux: {
     namespaces: { type: string }[];
-    resources: { devices: { allow: boolean; access: string }[] };
+    resources: { devices: { allow: boolean; access: string }[]; pids?: { limit: number } };
     maskedPaths: string[];
     readonlyPaths: string[];
   };

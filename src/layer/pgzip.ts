@@ -10,6 +10,7 @@
 import { availableParallelism } from 'node:os';
 import { Transform, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
+import { OrderedJobs } from './ordered-jobs.js';
 
 /** Part of the output format: changing it changes every layer digest. */
 export const GZIP_BLOCK_SIZE = 1 << 20;
@@ -29,28 +30,47 @@ export function defaultConcurrency(): number {
   return Math.max(1, Math.min(availableParallelism(), pool - 1));
 }
 
-function deflateBlock(data: Buffer, dictionary: Buffer | undefined, level: number, last: boolean): Promise<Buffer> {
+/** Throws unless `level` is a zlib level hull writes gzip with. */
+export function checkGzipLevel(level: number): void {
+  if (!Number.isInteger(level) || level < 1 || level > 9) throw new RangeError(`gzip level must be 1–9, not ${level}`);
+}
+
+/**
+ * A gzip member header that says nothing about when or where it was made: mtime 0, no file name,
+ * OS 3 (Unix, whatever the host), XFL as zlib sets it for the level.
+ */
+export function gzipHeader(level: number): Buffer {
+  const xfl = level === 9 ? 2 : level === 1 ? 4 : 0;
+  return Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 3]);
+}
+
+export const GZIP_TRAILER_SIZE = 8;
+
+/** A gzip member trailer: CRC-32 and length (mod 2^32) of the uncompressed bytes. */
+export function gzipTrailer(crc: number, size: number): Buffer {
+  const trailer = Buffer.alloc(GZIP_TRAILER_SIZE);
+  trailer.writeUInt32LE(crc >>> 0, 0);
+  trailer.writeUInt32LE(size % 2 ** 32, 4);
+  return trailer;
+}
+
+/**
+ * Raw deflate of `data` on the threadpool, primed with `dictionary` when given, and ended with a
+ * sync flush (more blocks follow in the same stream) or finished (`last`).
+ */
+export function deflateBlock(data: Buffer, dictionary: Buffer | undefined, level: number, last: boolean): Promise<Buffer> {
   const options: zlib.ZlibOptions = {
     level,
     finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,
-    // Room for the whole output (deflate's worst case is a little over the input), so a block is
-    // one trip to the threadpool instead of one per 16 KiB of output.
-    chunkSize: GZIP_BLOCK_SIZE + 64 * 1024,
+    // Room for the whole output (deflate's worst case is the input plus 5 bytes per stored
+    // block of up to 64 KiB, and a few more), so a block is one trip to the threadpool instead
+    // of one per 16 KiB of output.
+    chunkSize: data.length + (data.length >> 10) + 1024,
   };
   if (dictionary) options.dictionary = dictionary;
   return new Promise((resolve, reject) => {
     zlib.deflateRaw(data, options, (err, out) => (err ? reject(err) : resolve(out)));
   });
-}
-
-interface Block {
-  data: Buffer;
-  dictionary: Buffer | undefined;
-  last: boolean;
-  started: boolean;
-  done: Promise<Buffer>;
-  resolve: (out: Buffer) => void;
-  reject: (err: Error) => void;
 }
 
 export class ParallelGzip extends Transform {
@@ -59,20 +79,18 @@ export class ParallelGzip extends Transform {
   private block: Buffer = Buffer.allocUnsafe(GZIP_BLOCK_SIZE);
   private filled = 0;
   private previous: Buffer | undefined;
-  /** Blocks not yet pushed, in order; the first `running` of those not started wait for a thread. */
-  private readonly queue: Block[] = [];
-  private running = 0;
+  /** Blocks being deflated or waiting for a thread, in order. */
+  private readonly jobs: OrderedJobs<Buffer>;
   private crc = 0;
   private total = 0;
 
   constructor(options: ParallelGzipOptions = {}) {
     super();
     this.level = options.level ?? DEFAULT_GZIP_LEVEL;
-    if (!Number.isInteger(this.level) || this.level < 1 || this.level > 9) throw new RangeError(`gzip level must be 1–9, not ${this.level}`);
+    checkGzipLevel(this.level);
     this.concurrency = Math.max(1, options.concurrency ?? defaultConcurrency());
-    const xfl = this.level === 9 ? 2 : this.level === 1 ? 4 : 0;
-    // mtime 0 and no file name: nothing in the header depends on when or where it was made.
-    this.push(Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 3]));
+    this.jobs = new OrderedJobs(this.concurrency);
+    this.push(gzipHeader(this.level));
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -94,7 +112,7 @@ export class ParallelGzip extends Transform {
         this.enqueue(false);
         // Twice as many blocks as threads: the next ones are ready the moment a thread frees up,
         // while reading input goes on here. Memory stays at a few blocks per thread.
-        while (this.queue.length >= 2 * this.concurrency) await this.pushHead();
+        while (this.jobs.length >= 2 * this.concurrency) this.push(await this.jobs.take());
       }
     }
   }
@@ -104,53 +122,16 @@ export class ParallelGzip extends Transform {
     this.crc = zlib.crc32(data, this.crc);
     this.total += data.length;
     const dictionary = this.previous && this.previous.subarray(this.previous.length - DICT_SIZE);
-    let resolve!: (out: Buffer) => void;
-    let reject!: (err: Error) => void;
-    const done = new Promise<Buffer>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    done.catch(() => undefined); // a rejection surfaces when this block reaches the head
-    this.queue.push({ data, dictionary, last, started: false, done, resolve, reject });
+    const level = this.level;
+    this.jobs.add(() => deflateBlock(data, dictionary, level, last));
     this.previous = data;
     this.block = Buffer.allocUnsafe(last ? 0 : GZIP_BLOCK_SIZE);
     this.filled = 0;
-    this.pump();
-  }
-
-  /** Starts waiting blocks while fewer than `concurrency` are being deflated. */
-  private pump(): void {
-    for (const b of this.queue) {
-      if (this.running >= this.concurrency) return;
-      if (b.started) continue;
-      b.started = true;
-      this.running++;
-      deflateBlock(b.data, b.dictionary, this.level, b.last).then(
-        (out) => {
-          this.running--;
-          b.resolve(out);
-          this.pump();
-        },
-        (err: Error) => {
-          this.running--;
-          b.reject(err);
-        },
-      );
-    }
-  }
-
-  private async pushHead(): Promise<void> {
-    const out = await this.queue[0]!.done;
-    this.queue.shift();
-    this.push(out);
   }
 
   private async finish(): Promise<void> {
     this.enqueue(true);
-    while (this.queue.length > 0) await this.pushHead();
-    const trailer = Buffer.alloc(8);
-    trailer.writeUInt32LE(this.crc >>> 0, 0);
-    trailer.writeUInt32LE(this.total % 2 ** 32, 4);
-    this.push(trailer);
+    while (this.jobs.length > 0) this.push(await this.jobs.take());
+    this.push(gzipTrailer(this.crc, this.total));
   }
 }

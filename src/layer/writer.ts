@@ -7,15 +7,22 @@
  * Headers are normalised (numeric ids only, mode bits and mtime as on disk, mtime clamped to
  * SOURCE_DATE_EPOCH or forced) and entries come in a fixed order, so the same tree always gives the
  * same bytes.
+ *
+ * With `members`, the compressor is member-aligned gzip instead (member-gzip.ts): the tar is cut
+ * into independent gzip members at entry boundaries (member-cut.ts) and their index comes back
+ * with the digests; with `reuse`, members a previous blob already holds are copied from it instead
+ * of deflated again, which changes nothing in the bytes written.
  */
 import type { BigIntStats } from 'node:fs';
 import { readlink, realpath } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { HullError, LayerError } from '../errors.js';
-import type { Digest } from '../image/digest.js';
+import { DigestHasher, type Digest } from '../image/digest.js';
 import { createCompressor, type CompressOptions, type Compression } from './compress.js';
 import { DigestStream } from './digest.js';
+import { MemberCutter, type TarMember } from './member-cut.js';
+import { MemberGzip, type MemberReuse, type MemberWrite } from './member-gzip.js';
 import { fileChunks, readAhead, readWhole, SMALL_FILE } from './read-ahead.js';
 import { Coalescer } from './tar/coalesce.js';
 import { encodeHeader, endOfArchive, padding, type TarHeader } from './tar/header.js';
@@ -46,7 +53,15 @@ export interface TarOptions {
   onWarning?: (message: string) => void;
 }
 
-export interface WriteLayerOptions extends TarOptions, CompressOptions {}
+export interface WriteLayerOptions extends TarOptions, CompressOptions {
+  /**
+   * gzip only: write the blob as independent gzip members cut at tar entry boundaries and return
+   * their index (LayerBlob.members), so a later write can reuse them. Other bytes than without it.
+   */
+  members?: boolean;
+  /** The previous blob of the same layer and its index: unchanged members are copied from it. Implies `members`. */
+  reuse?: MemberReuse;
+}
 
 export interface LayerBlob {
   /** sha256 of the uncompressed tar: what an image config lists in rootfs.diff_ids. */
@@ -58,19 +73,71 @@ export interface LayerBlob {
   /** Bytes of the uncompressed tar. */
   uncompressedSize: number;
   compression: Compression;
+  /** With `members`: the member index, and how many members were copied and compressed. */
+  members?: MemberWrite;
+}
+
+/**
+ * Where the tar producer puts its bytes. Told where each entry starts, a sink hands back whatever
+ * became ready to go downstream: chunks of the byte stream, or whole gzip members.
+ */
+interface TarSink<T> {
+  /** An entry starts: its name as stored and its bytes of data (0 for all but regular files). */
+  entry(name: string, size: number): T[];
+  bytes(data: Buffer): T[];
+  end(): T[];
 }
 
 /** What the tar stream is cut into for the stages after it. */
 const OUTPUT_CHUNK = 512 * 1024;
 
+/** The plain byte stream: small pieces gathered into OUTPUT_CHUNK writes, large ones passed on as they are. */
+class ChunkSink implements TarSink<Buffer> {
+  private readonly out = new Coalescer(OUTPUT_CHUNK);
+
+  entry(): Buffer[] {
+    return [];
+  }
+
+  bytes(data: Buffer): Buffer[] {
+    return data.length >= OUTPUT_CHUNK ? [...this.out.flush(), data] : this.out.push(data);
+  }
+
+  end(): Buffer[] {
+    return this.out.flush();
+  }
+}
+
 /** The uncompressed, deterministic tar stream of `dir`. */
 export function tarDirectory(dir: string, options: TarOptions = {}): Readable {
-  return Readable.from(tarChunks(dir, options), { objectMode: false, highWaterMark: OUTPUT_CHUNK });
+  return Readable.from(tarParts(dir, options, new ChunkSink()), { objectMode: false, highWaterMark: OUTPUT_CHUNK });
 }
 
 /** Packs `dir` into `out` (which is ended) and returns the digests, all computed on the way. */
 export async function writeLayer(dir: string, out: Writable, options: WriteLayerOptions = {}): Promise<LayerBlob> {
+  if (options.members || options.reuse) return writeMemberLayer(dir, out, options);
   return compressLayer(tarDirectory(dir, options), out, options);
+}
+
+async function writeMemberLayer(dir: string, out: Writable, options: WriteLayerOptions): Promise<LayerBlob> {
+  const compression = options.compression ?? 'gzip';
+  if (compression !== 'gzip') throw new RangeError(`gzip members need gzip compression, not '${compression}'`);
+  const gzip = new MemberGzip({
+    ...(options.level !== undefined ? { level: options.level } : {}),
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(options.reuse ? { reuse: options.reuse } : {}),
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+  });
+  const diff = new DigestHasher();
+  async function* hashed(): AsyncGenerator<TarMember> {
+    for await (const member of tarParts(dir, options, new MemberCutter())) {
+      for (const part of member.parts) diff.update(part);
+      yield member;
+    }
+  }
+  const blob = new DigestStream();
+  await pipeline(Readable.from(gzip.compress(hashed()), { objectMode: false }), blob, out);
+  return { diffID: diff.digest(), digest: blob.digest, size: blob.size, uncompressedSize: diff.size, compression, members: gzip.result };
 }
 
 /** Compresses an uncompressed layer tar into `out` (which is ended); both digests are computed on the way. */
@@ -128,9 +195,9 @@ function layerXattrs(all: Xattrs | undefined, rel: string, options: TarOptions):
   return out;
 }
 
-async function* tarChunks(dir: string, options: TarOptions): AsyncGenerator<Buffer> {
+async function* tarParts<T>(dir: string, options: TarOptions, sink: TarSink<T>): AsyncGenerator<T> {
   try {
-    yield* entryChunks(dir, options);
+    yield* entryParts(dir, options, sink);
   } catch (err) {
     // An unreadable file or directory is a fact about the tree, not a bug in hull.
     if (err instanceof HullError) throw err;
@@ -138,20 +205,21 @@ async function* tarChunks(dir: string, options: TarOptions): AsyncGenerator<Buff
   }
 }
 
-async function* entryChunks(dir: string, options: TarOptions): AsyncGenerator<Buffer> {
+async function* entryParts<T>(dir: string, options: TarOptions, out: TarSink<T>): AsyncGenerator<T> {
   const root = await realpath(dir);
   const overlay = options.whiteouts === 'overlay';
   const keepXattr = (name: string): boolean => isLayerXattr(name) || (overlay && isOverlayXattr(name));
   const xattrs = options.xattrs === false ? new Map<string, Xattrs>() : await readTreeXattrs(root, keepXattr);
   const firstLink = new Map<string, string>();
-  const out = new Coalescer(OUTPUT_CHUNK);
+  /** An entry that is only a header. */
+  const header = (h: TarHeader): T[] => [...out.entry(h.name, 0), ...out.bytes(encodeHeader(h))];
 
   for await (const { rel, abs, stat, data } of readAhead(walk(root))) {
     const attrs = xattrs.get(rel);
     if (overlay) {
       checkOverlaySupported(attrs, rel);
       if (isOverlayWhiteout(stat)) {
-        yield* out.push(encodeHeader(markerHeader(whiteoutEntryName(rel), mtimeOf(stat, options))));
+        yield* header(markerHeader(whiteoutEntryName(rel), mtimeOf(stat, options)));
         continue;
       }
     }
@@ -164,7 +232,7 @@ async function* entryChunks(dir: string, options: TarOptions): AsyncGenerator<Bu
       if (first !== undefined) {
         h.type = 'link';
         h.linkname = first;
-        yield* out.push(encodeHeader(h));
+        yield* header(h);
         continue;
       }
       firstLink.set(key, rel);
@@ -173,41 +241,41 @@ async function* entryChunks(dir: string, options: TarOptions): AsyncGenerator<Bu
 
     if (stat.isDirectory()) {
       h.type = 'directory';
-      yield* out.push(encodeHeader(h));
-      if (overlay && isOpaqueDir(attrs)) yield* out.push(encodeHeader(markerHeader(opaqueEntryName(rel), h.mtime)));
+      yield* header(h);
+      if (overlay && isOpaqueDir(attrs)) yield* header(markerHeader(opaqueEntryName(rel), h.mtime));
     } else if (stat.isFile()) {
       h.size = Number(stat.size);
-      yield* out.push(encodeHeader(h));
+      yield* out.entry(h.name, h.size);
+      yield* out.bytes(encodeHeader(h));
       if (h.size === 0) continue;
       if (data) {
-        yield* out.push(await data);
+        yield* out.bytes(await data);
       } else if (h.size <= SMALL_FILE) {
-        yield* out.push(await readWhole(abs, h.size, rel));
+        yield* out.bytes(await readWhole(abs, h.size, rel));
       } else {
-        yield* out.flush();
-        yield* fileChunks(abs, h.size, rel);
+        for await (const chunk of fileChunks(abs, h.size, rel)) yield* out.bytes(chunk);
       }
-      yield* out.push(padding(h.size));
+      yield* out.bytes(padding(h.size));
     } else if (stat.isSymbolicLink()) {
       h.type = 'symlink';
       const target = await readlink(abs, { encoding: 'buffer' });
       h.linkname = target.toString('utf8');
       if (!Buffer.from(h.linkname, 'utf8').equals(target)) throw new LayerError(`symlink '${rel}' has a target that is not valid UTF-8`, rel);
-      yield* out.push(encodeHeader(h));
+      yield* header(h);
     } else if (stat.isCharacterDevice() || stat.isBlockDevice()) {
       h.type = stat.isCharacterDevice() ? 'char' : 'block';
       const { major, minor } = deviceNumbers(stat.rdev);
       h.devmajor = major;
       h.devminor = minor;
-      yield* out.push(encodeHeader(h));
+      yield* header(h);
     } else if (stat.isFIFO()) {
       h.type = 'fifo';
-      yield* out.push(encodeHeader(h));
+      yield* header(h);
     } else {
       // Sockets belong to a running process, not to an image (Docker skips them too).
       options.onWarning?.(`skipping socket '${rel}'`);
     }
   }
-  yield* out.push(endOfArchive());
-  yield* out.flush();
+  yield* out.bytes(endOfArchive());
+  yield* out.end();
 }

@@ -9,7 +9,7 @@ import { constants } from 'node:fs';
 import { link, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { digestAlgorithm, DigestHasher, parseDigest, type Digest } from '../image/digest.js';
-import { DigestMismatchError } from './errors.js';
+import { DigestMismatchError, noSpaceError } from './errors.js';
 import { currentOwner } from './owner.js';
 
 /** Bytes, or a stream of them (a Node Readable is one). */
@@ -40,12 +40,16 @@ export async function fsyncDir(dir: string): Promise<void> {
 }
 
 async function writeTemp(tmp: string, data: Uint8Array | string, mode: number): Promise<void> {
-  const fh = await open(tmp, 'wx', mode);
   try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
+    const fh = await open(tmp, 'wx', mode);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    throw noSpaceError(err, `into ${dirname(tmp)}`);
   }
 }
 
@@ -96,7 +100,9 @@ export interface Ingested {
 export async function ingest(source: BlobSource, tmp: string, expected: Expected = {}, mode = 0o444): Promise<Ingested> {
   const expectedDigest = expected.digest === undefined ? undefined : parseDigest(expected.digest);
   const hasher = new DigestHasher(expectedDigest ? digestAlgorithm(expectedDigest) : 'sha256');
-  const fh = await open(tmp, 'wx', mode);
+  const fh = await open(tmp, 'wx', mode).catch((err: unknown) => {
+    throw noSpaceError(err, `a blob into ${dirname(tmp)}`);
+  });
   try {
     const chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array> = source instanceof Uint8Array ? [source] : source;
     for await (const piece of chunks) {
@@ -111,7 +117,7 @@ export async function ingest(source: BlobSource, tmp: string, expected: Expected
   } catch (err) {
     await fh.close();
     await rm(tmp, { force: true });
-    throw err;
+    throw noSpaceError(err, `a blob into ${dirname(tmp)}`);
   }
   await fh.close();
   const actual = { digest: hasher.digest(), size: hasher.size };

@@ -40,3 +40,19 @@ export class DigestMismatchError extends StoreError {
 export class LockTimeoutError extends StoreError {
   override name = 'LockTimeoutError';
 }
+
+/** The filesystem holding the store is full (ENOSPC) or over quota (EDQUOT): the machine's state, not a bug. */
+export class NoSpaceError extends StoreError {
+  override name = 'NoSpaceError';
+}
+
+function isNoSpace(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+/** `err` as a NoSpaceError naming what could not be written, when it is one; else `err` as it is. */
+export function noSpaceError(err: unknown, what: string): unknown {
+  if (!isNoSpace(err)) return err;
+  return new NoSpaceError(`No space left on device: cannot write ${what} (${(err as NodeJS.ErrnoException).code})`);
+}

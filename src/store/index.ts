@@ -3,7 +3,7 @@
  * layer snapshots, metadata, locks and a temp area beside it. See layout.ts for the tree.
  */
 export { Store, type StoreOptions, type BlobInfo } from './store.js';
-export { StoreError, BlobNotFoundError, DigestMismatchError, LockTimeoutError } from './errors.js';
+export { StoreError, BlobNotFoundError, DigestMismatchError, LockTimeoutError, NoSpaceError } from './errors.js';
 export { resolveRoot, SYSTEM_ROOT, type RootOptions } from './root.js';
 export { StorePaths, LAYOUT_VERSION, REF_NAME_ANNOTATION } from './layout.js';
 export { type BlobSource, type Expected, writeFileAtomic, fsyncDir } from './atomic.js';

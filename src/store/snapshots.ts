@@ -5,6 +5,7 @@
 import { chmod, mkdir, rename } from 'node:fs/promises';
 import type { Digest } from '../image/digest.js';
 import { fsyncDir, tempPath } from './atomic.js';
+import { noSpaceError } from './errors.js';
 import { exists, removeTree } from './fsutil.js';
 import type { StorePaths } from './layout.js';
 import type { Locks } from './lock.js';
@@ -25,7 +26,7 @@ export async function makeSnapshot(paths: StorePaths, locks: Locks, diffId: Dige
       // A prune that had moved this snapshot aside put it back meanwhile: it is the same content.
       const code = (err as NodeJS.ErrnoException).code;
       if ((code === 'ENOTEMPTY' || code === 'EEXIST') && (await exists(target))) return target;
-      throw err;
+      throw noSpaceError(err, `the snapshot of ${diffId} into ${paths.tmp}`);
     }
     await fsyncDir(paths.snapshots);
     return target;

@@ -4,15 +4,16 @@
  * hull processes on one root at once, and a process killed anywhere leaves a store the next
  * one uses as it is.
  */
-import { resolve as resolvePath } from 'node:path';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import type { Readable } from 'node:stream';
 import { canonicalJson } from '../image/canonical.js';
 import { parseImageConfig, type ImageConfig } from '../image/config.js';
-import type { Digest } from '../image/digest.js';
+import { digestHex, type Digest } from '../image/digest.js';
 import { parseManifestOrIndex, type Descriptor, type ParsedManifest } from '../image/manifest.js';
 import { isForeignLayer, isIndexMediaType, isManifestMediaType } from '../image/mediatypes.js';
 import { DEFAULT_TAG, formatReference, parseReference, type ImageReference } from '../image/reference.js';
-import type { BlobSource, Expected } from './atomic.js';
+import { writeFileAtomic, type BlobSource, type Expected } from './atomic.js';
 import { MAX_JSON_BLOB, openBlob, readVerified, statBlob, storeBlob, type BlobInfo } from './blobs.js';
 import { BlobNotFoundError, LockTimeoutError, StoreError } from './errors.js';
 import { exists, sizeOf } from './fsutil.js';
@@ -109,6 +110,33 @@ export class Store {
 
   async readConfig(digest: Digest): Promise<ImageConfig> {
     return parseImageConfig(await this.readBlob(digest));
+  }
+
+  // ── layer member indexes ─────────────────────────────────────────────
+
+  /**
+   * Keeps the member index of a gzip layer blob (layer/member-index.ts, as text) beside the blob,
+   * in ROOT/meta/layer-index/<hex>.json, replacing any before it. The next build of the same step
+   * reads it to copy the blob's unchanged gzip members instead of compressing them again.
+   */
+  async putLayerIndex(digest: Digest, json: string): Promise<void> {
+    const file = this.layerIndexPath(digest);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFileAtomic(file, json, this.paths.tmp);
+  }
+
+  /** The member index kept for a layer blob, as written; undefined when there is none. */
+  async layerIndex(digest: Digest): Promise<string | undefined> {
+    try {
+      return await readFile(this.layerIndexPath(digest), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  private layerIndexPath(digest: Digest): string {
+    return join(this.paths.meta, 'layer-index', `${digestHex(digest)}.json`);
   }
 
   // ── tags ───────────────────────────────────────────────────────────────
@@ -295,9 +323,12 @@ export class Store {
 
   /** Removes unreferenced blobs and snapshots and temp leftovers (see gc.ts for what is kept). */
   async prune(options: PruneOptions = {}): Promise<PruneReport> {
-    return this.locks.with('gc', () =>
-      collect({ paths: this.paths, leases: this.leases, meta: this.meta, read: async (d) => ((await exists(this.blobPath(d))) ? this.readBlob(d).catch(() => undefined) : undefined) }, options),
-    );
+    return this.locks.with('gc', async () => {
+      const report = await collect({ paths: this.paths, leases: this.leases, meta: this.meta, read: async (d) => ((await exists(this.blobPath(d))) ? this.readBlob(d).catch(() => undefined) : undefined) }, options);
+      // A member index is only of use with its blob.
+      for (const { digest } of report.blobs) await rm(this.layerIndexPath(digest), { force: true });
+      return report;
+    });
   }
 
   /** Removes what dead processes left in tmp/ (open does this too). */

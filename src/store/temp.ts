@@ -4,7 +4,9 @@
  * would race a slow writer). What a dead process left:
  *  - `gc-blob.<alg>.<hex>` and `gc-snap.<name>`: a blob or snapshot a prune had moved aside
  *    and not yet judged; it goes back where it was, and the next prune decides again;
- *  - anything else (half-written blobs, half-extracted snapshots, trash): removed.
+ *  - anything else (half-written blobs, half-extracted snapshots, trash): removed, after the
+ *    mounts under it (a killed RUN step's overlay) are detached; an entry whose mounts this
+ *    process cannot detach stays for one that can.
  * Entries of owners this host cannot check (another machine sharing the root) are handled
  * the same way once they are a day old.
  */
@@ -13,6 +15,7 @@ import { join } from 'node:path';
 import { tempPath } from './atomic.js';
 import { listDir, removeTree, treeSize } from './fsutil.js';
 import type { StorePaths } from './layout.js';
+import { detachMounts } from './mounts.js';
 import { ownerState } from './owner.js';
 
 const FOREIGN_TEMP_MS = 24 * 3600 * 1000;
@@ -44,6 +47,7 @@ export async function cleanTemp(paths: StorePaths): Promise<TempCleanup> {
         out.restored.push(name);
         continue;
       }
+      if (!(await detachMounts(full))) continue;
       const bytes = await treeSize(full);
       await removeTree(full);
       out.removed.push(name);

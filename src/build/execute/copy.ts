@@ -14,6 +14,7 @@ import { mountRootfs, type MountedRootfs } from '../../exec/rootfs.js';
 import { resolveUser } from '../../exec/user.js';
 import { RootResolver } from '../../layer/resolve.js';
 import { tempPath } from '../../store/atomic.js';
+import { noSpaceError } from '../../store/errors.js';
 import { copyFiles } from '../copy/index.js';
 import { cloneGit, detectArchive, downloadUrl, extractArchive, parseGitUrl } from '../fetch/index.js';
 import type { CopyRequest } from '../instructions/types.js';
@@ -83,7 +84,11 @@ async function writeCopy(request: CopyRequest, step: StepContext, groups: readon
   const rootfs = await mountRootfs(tempPath(store.paths.tmp, 'copy'), request.link ? [] : lowers);
   try {
     const chown = request.chown === undefined ? undefined : await resolveChown(request.chown, request, rootfs, step, views);
-    for (const group of groups) await place(group, request, chown ?? group.owner, rootfs.merged);
+    try {
+      for (const group of groups) await place(group, request, chown ?? group.owner, rootfs.merged);
+    } catch (err) {
+      throw noSpaceError(err, `the copied files into ${store.paths.tmp}`);
+    }
     await rootfs.unmount();
     return await commitStep(step, rootfs.upper);
   } finally {

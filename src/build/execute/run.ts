@@ -7,6 +7,7 @@ import type { NetworkMode } from '../../exec/bundle.js';
 import { ensurePlatformRunnable, type PlatformRunner } from '../../exec/binfmt.js';
 import { runStep, type StepResult } from '../../exec/run.js';
 import { formatPlatform } from '../../image/platform.js';
+import { noSpaceError } from '../../store/errors.js';
 import type { RunRequest } from '../instructions/types.js';
 import { lowerDirs, type LayerRef } from '../layers.js';
 import type { Secret } from '../secrets.js';
@@ -63,7 +64,8 @@ export async function executeRun(request: RunRequest, step: StepContext, setting
       const reason = err.exitCode === undefined ? `${shortText(step.text)} could not run: ${err.message}` : `${shortText(step.text)} returned exit code ${err.exitCode}`;
       throw new BuildError(reason, step.position, err.outputTail);
     }
-    throw err;
+    // Preparing the container (its bundle, mount sources) on a full disk.
+    throw noSpaceError(err, `the step's files into ${store.paths.tmp}`);
   } finally {
     await dir.remove();
   }

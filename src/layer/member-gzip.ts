@@ -1,0 +1,203 @@
+/**
+ * Member-aligned gzip: each member the tar is cut into (member-cut.ts) becomes a gzip member of
+ * its own — header, raw deflate, trailer — deflated in parallel on the threadpool like the
+ * parallel gzip's blocks. Members one after another are one valid gzip file (RFC 1952 §2.2: a
+ * gzip file is a series of members), which gzip, zlib, Node and Go's compress/gzip (containerd,
+ * skopeo, umoci) read as one stream; the layer's diffID and digest are those of the bytes as
+ * always.
+ *
+ * With the previous blob of the same step and its member index, a member whose uncompressed bytes
+ * have the sha256 of one of that blob's members is copied from it (a ranged read) instead of being
+ * deflated. The copy is byte for byte what deflating would give — same bytes, same level, same
+ * zlib (member-index.ts) — so the blob does not depend on whether anything was reused. Before a
+ * copy is used, its gzip header and trailer (CRC-32 and length of the uncompressed bytes) are
+ * checked against the new bytes: an index that does not match its blob costs a warning and a
+ * deflate, never a blob that inflates to something else than its diffID says.
+ */
+import { webcrypto } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
+import zlib from 'node:zlib';
+import type { TarMember } from './member-cut.js';
+import { indexedBlobSize, type LayerMember, type MemberEncoder, type MemberIndex } from './member-index.js';
+import { OrderedJobs } from './ordered-jobs.js';
+import { checkGzipLevel, DEFAULT_GZIP_LEVEL, defaultConcurrency, deflateBlock, GZIP_TRAILER_SIZE, gzipHeader, gzipTrailer } from './pgzip.js';
+
+/** The previous blob of the same step, to copy unchanged members from. */
+export interface MemberReuse {
+  index: MemberIndex;
+  /** The blob file the index describes, read by ranges. */
+  blobPath: string;
+}
+
+export interface MemberGzipOptions {
+  /** zlib level 1–9 (default 6). */
+  level?: number;
+  /** Members hashed and deflated at once (default as for the parallel gzip); never changes the bytes. */
+  concurrency?: number;
+  reuse?: MemberReuse;
+  /** Told when `reuse` cannot be used as it claims (the blob is unreadable or does not match). */
+  onWarning?: (message: string) => void;
+}
+
+/** What a member-aligned write produced. */
+export interface MemberWrite {
+  index: MemberIndex;
+  /** Members copied from the previous blob. */
+  reused: number;
+  /** Members deflated. */
+  compressed: number;
+}
+
+/** The encoder this process writes members with. */
+export function memberEncoder(level: number): MemberEncoder {
+  return { level, zlib: process.versions.zlib };
+}
+
+/** Uncompressed bytes waiting or being deflated, per thread: enough that a thread never waits for work. */
+const QUEUE_PER_THREAD = 4 << 20;
+
+interface Previous {
+  file: FileHandle;
+  bySha: Map<string, LayerMember>;
+}
+
+/** A member's uncompressed side: what its index entry needs besides where its output lands. */
+interface Described {
+  size: number;
+  sha256: string;
+  first: string;
+  last: string;
+}
+
+interface Compressed {
+  gz: Buffer;
+  reused: boolean;
+  member: Described;
+}
+
+/** Gzip members for a stream of tar members, in order, and their index. */
+export class MemberGzip {
+  private readonly encoder: MemberEncoder;
+  private readonly header: Buffer;
+  private readonly concurrency: number;
+  private readonly members: LayerMember[] = [];
+  private tarSize = 0;
+  private gzSize = 0;
+  private reused = 0;
+  private compressed = 0;
+
+  constructor(private readonly options: MemberGzipOptions = {}) {
+    const level = options.level ?? DEFAULT_GZIP_LEVEL;
+    checkGzipLevel(level);
+    this.encoder = memberEncoder(level);
+    this.header = gzipHeader(level);
+    this.concurrency = Math.max(1, options.concurrency ?? defaultConcurrency());
+  }
+
+  /** The index and counts; complete once `compress` has run to its end. */
+  get result(): MemberWrite {
+    return { index: { encoder: this.encoder, members: this.members }, reused: this.reused, compressed: this.compressed };
+  }
+
+  /** The gzip blob of `members`, in order. */
+  async *compress(members: AsyncIterable<TarMember>): AsyncGenerator<Buffer> {
+    const previous = await this.openPrevious();
+    const jobs = new OrderedJobs<Compressed>(this.concurrency);
+    let queued = 0;
+    try {
+      for await (const member of members) {
+        let crc = 0;
+        for (const part of member.parts) crc = zlib.crc32(part, crc);
+        jobs.add(() => this.encode(member, crc, previous));
+        queued += member.size;
+        // Members vary in size, so the queue is bounded in bytes, not members: a long one at the
+        // head must not leave the other threads without work while it is deflated.
+        while (queued >= QUEUE_PER_THREAD * this.concurrency) queued -= yield* this.takeHead(jobs);
+      }
+      while (jobs.length > 0) yield* this.takeHead(jobs);
+    } finally {
+      await previous?.file.close();
+    }
+  }
+
+  private async openPrevious(): Promise<Previous | undefined> {
+    const reuse = this.options.reuse;
+    if (!reuse) return undefined;
+    const { encoder } = reuse.index;
+    // Another level or zlib would deflate the same bytes differently: copying its members would
+    // make this blob differ from one written without reuse.
+    if (encoder.level !== this.encoder.level || encoder.zlib !== this.encoder.zlib) return undefined;
+    let file: FileHandle;
+    try {
+      file = await open(reuse.blobPath, 'r');
+    } catch (err) {
+      this.options.onWarning?.(`not reusing gzip members of ${reuse.blobPath}: ${(err as Error).message}`);
+      return undefined;
+    }
+    const size = (await file.stat()).size;
+    if (size !== indexedBlobSize(reuse.index)) {
+      await file.close();
+      this.options.onWarning?.(`not reusing gzip members of ${reuse.blobPath}: its index describes ${indexedBlobSize(reuse.index)} bytes, the blob has ${size}`);
+      return undefined;
+    }
+    const bySha = new Map<string, LayerMember>();
+    for (const m of reuse.index.members) if (!bySha.has(m.sha256)) bySha.set(m.sha256, m);
+    return { file, bySha };
+  }
+
+  /**
+   * The gzip member of `member`: copied from the previous blob when it holds one of the same
+   * sha256, else deflated. The hash runs on the threadpool too (WebCrypto's digest is
+   * asynchronous): the main thread already hashes every byte once for the diffID, and on a CPU
+   * without SHA instructions (a Raspberry Pi) a second pass there would cost about as much as the
+   * deflating that reuse saves.
+   */
+  private async encode(member: TarMember, crc: number, previous: Previous | undefined): Promise<Compressed> {
+    const data = Buffer.concat(member.parts, member.size);
+    const sha256 = Buffer.from(await webcrypto.subtle.digest('SHA-256', data)).toString('hex');
+    const described = { size: member.size, sha256, first: member.first, last: member.last };
+    const trailer = gzipTrailer(crc, member.size);
+    const old = previous?.bySha.get(sha256);
+    if (old && previous) {
+      const gz = await this.copy(previous.file, old, trailer);
+      if (gz) return { gz, reused: true, member: described };
+    }
+    const body = await deflateBlock(data, undefined, this.encoder.level, true);
+    return { gz: Buffer.concat([this.header, body, trailer]), reused: false, member: described };
+  }
+
+  /** The old member, if it is the gzip member of the new bytes as far as its header and trailer tell. */
+  private async copy(file: FileHandle, old: LayerMember, trailer: Buffer): Promise<Buffer | undefined> {
+    const gz = Buffer.allocUnsafe(old.gzSize);
+    const { bytesRead } = await file.read(gz, 0, old.gzSize, old.gzOffset);
+    const framed =
+      bytesRead === old.gzSize &&
+      old.gzSize >= this.header.length + GZIP_TRAILER_SIZE &&
+      gz.subarray(0, this.header.length).equals(this.header) &&
+      gz.subarray(old.gzSize - GZIP_TRAILER_SIZE).equals(trailer);
+    if (framed) return gz;
+    this.options.onWarning?.(`gzip member at ${old.gzOffset} of ${this.options.reuse?.blobPath} does not match its index: deflating it again`);
+    return undefined;
+  }
+
+  /** Yields the oldest member's output once it is ready; returns its uncompressed size. */
+  private async *takeHead(jobs: OrderedJobs<Compressed>): AsyncGenerator<Buffer, number> {
+    const done = await jobs.take();
+    const { member } = done;
+    this.members.push({
+      tarOffset: this.tarSize,
+      tarSize: member.size,
+      gzOffset: this.gzSize,
+      gzSize: done.gz.length,
+      sha256: member.sha256,
+      first: member.first,
+      last: member.last,
+    });
+    this.tarSize += member.size;
+    this.gzSize += done.gz.length;
+    if (done.reused) this.reused++;
+    else this.compressed++;
+    yield done.gz;
+    return member.size;
+  }
+}
