@@ -1,7 +1,7 @@
 /**
  * Choosing how to run a container: crun, then runc (OCI runtimes fed the generated bundle), then
- * the built-in unshare+chroot fallback. A runtime is probed once per process by running a trivial
- * bundle, because an installed runtime may still refuse this machine: crun 1.8 stops at
+ * the built-in unshare+chroot fallback. A runtime is probed by running a trivial bundle (once per
+ * boot: probe-cache.ts), because an installed runtime may still refuse this machine: crun 1.8 stops at
  * "cgroups in hybrid mode not supported" on hosts mixing cgroup v1 and v2 controllers, even with
  * --cgroup-manager=disabled, so there the probe fails and runc is used.
  */
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { ExecError } from '../errors.js';
 import { writeBundle } from './bundle.js';
 import { containerId } from './containers.js';
+import { cachedProbe, rememberProbe } from './probe-cache.js';
 import { runTool } from './proc.js';
 import type { OciSpec } from './spec.js';
 
@@ -93,7 +94,12 @@ function probe(name: RuntimeName): Promise<{ ok: true; binary: string } | { ok: 
     p = (async () => {
       if (name === 'chroot') return probeChroot();
       const binary = await which(name);
-      return binary ? probeOci(binary) : { ok: false as const, reason: `${name} is not installed` };
+      if (!binary) return { ok: false as const, reason: `${name} is not installed` };
+      const known = await cachedProbe(binary);
+      if (known) return known;
+      const result = await probeOci(binary);
+      await rememberProbe(binary, result);
+      return result;
     })();
     probed.set(name, p);
   }
