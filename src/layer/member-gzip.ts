@@ -16,7 +16,7 @@
  */
 import { webcrypto } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
-import zlib from 'node:zlib';
+import { crc32 } from './crc32.js';
 import type { TarMember } from './member-cut.js';
 import { indexedBlobSize, type LayerMember, type MemberEncoder, type MemberIndex } from './member-index.js';
 import { OrderedJobs } from './ordered-jobs.js';
@@ -107,7 +107,7 @@ export class MemberGzip {
     try {
       for await (const member of members) {
         let crc = 0;
-        for (const part of member.parts) crc = zlib.crc32(part, crc);
+        for (const part of member.parts) crc = crc32(part, crc);
         jobs.add(() => this.encode(member, crc, previous));
         queued += member.size;
         // Members vary in size, so the queue is bounded in bytes, not members: a long one at the

@@ -10,6 +10,7 @@
 import { availableParallelism } from 'node:os';
 import { Transform, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
+import { crc32 } from './crc32.js';
 import { OrderedJobs } from './ordered-jobs.js';
 
 /** Part of the output format: changing it changes every layer digest. */
@@ -119,7 +120,7 @@ export class ParallelGzip extends Transform {
 
   private enqueue(last: boolean): void {
     const data = this.block.subarray(0, this.filled);
-    this.crc = zlib.crc32(data, this.crc);
+    this.crc = crc32(data, this.crc);
     this.total += data.length;
     const dictionary = this.previous && this.previous.subarray(this.previous.length - DICT_SIZE);
     const level = this.level;
