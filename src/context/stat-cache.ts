@@ -42,15 +42,19 @@ export function isFresh(record: StatRecord, now: StatLike): boolean {
   );
 }
 
-/** The persisted form: bigints as decimal strings, since JSON has no 64-bit integers. */
-export interface SerializedStatCache {
-  version: 1;
-  records: Record<string, { size: number; mtimeNs: string; ctimeNs: string; ino: string; hash: string; recordedAtNs: string }>;
-}
+/**
+ * The persisted form, text made to parse fast: a version line, then one line per record, the path
+ * up to a NUL (a path may hold a newline, never a NUL) and then its fields, space-separated:
+ * `path\0size mtimeNs ctimeNs ino recordedAtNs hash\n`.
+ */
+export type SerializedStatCache = string;
 
-/** An in-memory stat cache that the caller can persist with toJSON/fromJSON. */
+const HEADER = 'hull stat cache 2\n';
+
+/** An in-memory stat cache that the caller can persist with serialize/parse. */
 export class MemoryStatCache implements StatCache {
   private readonly records = new Map<string, StatRecord>();
+  private changed = false;
 
   get(path: string): StatRecord | undefined {
     return this.records.get(path);
@@ -58,28 +62,44 @@ export class MemoryStatCache implements StatCache {
 
   set(path: string, record: StatRecord): void {
     this.records.set(path, record);
+    this.changed = true;
   }
 
   get size(): number {
     return this.records.size;
   }
 
-  toJSON(): SerializedStatCache {
-    const records: SerializedStatCache['records'] = {};
-    for (const [path, r] of this.records) {
-      records[path] = { size: r.size, mtimeNs: String(r.mtimeNs), ctimeNs: String(r.ctimeNs), ino: String(r.ino), hash: r.hash, recordedAtNs: String(r.recordedAtNs) };
-    }
-    return { version: 1, records };
+  /** Whether a record was set since the cache was made, parsed or last marked saved: an unchanged cache need not be written back. */
+  get dirty(): boolean {
+    return this.changed;
   }
 
-  /** Unknown versions give an empty cache: a cache is only ever an optimisation. */
-  static fromJSON(data: unknown): MemoryStatCache {
+  markSaved(): void {
+    this.changed = false;
+  }
+
+  serialize(): SerializedStatCache {
+    const lines = [HEADER];
+    for (const [path, r] of this.records) lines.push(`${path}\0${r.size} ${r.mtimeNs} ${r.ctimeNs} ${r.ino} ${r.recordedAtNs} ${r.hash}\n`);
+    return lines.join('');
+  }
+
+  /** Another version, or no cache at all, gives an empty cache: a cache is only ever an optimisation. */
+  static parse(text: string): MemoryStatCache {
     const cache = new MemoryStatCache();
-    const d = data as Partial<SerializedStatCache> | null;
-    if (d === null || typeof d !== 'object' || d.version !== 1 || typeof d.records !== 'object' || d.records === null) return cache;
-    for (const [path, r] of Object.entries(d.records)) {
+    if (!text.startsWith(HEADER)) return cache;
+    for (let at = HEADER.length; at < text.length; ) {
+      const nul = text.indexOf('\0', at);
+      const end = text.indexOf('\n', nul + 1);
+      // a cut-off tail (the file is written atomically, but be safe) ends the cache
+      if (nul < 0 || end < 0) break;
+      const fields = text.slice(nul + 1, end).split(' ');
+      const path = text.slice(at, nul);
+      at = end + 1;
+      if (fields.length !== 6) continue;
+      const [size, mtimeNs, ctimeNs, ino, recordedAtNs, hash] = fields as [string, string, string, string, string, string];
       try {
-        cache.set(path, { size: r.size, mtimeNs: BigInt(r.mtimeNs), ctimeNs: BigInt(r.ctimeNs), ino: BigInt(r.ino), hash: r.hash, recordedAtNs: BigInt(r.recordedAtNs) });
+        cache.records.set(path, { size: Number(size), mtimeNs: BigInt(mtimeNs), ctimeNs: BigInt(ctimeNs), ino: BigInt(ino), hash, recordedAtNs: BigInt(recordedAtNs) });
       } catch {
         // a damaged record is skipped; that file is simply hashed again
       }

@@ -5,7 +5,9 @@ import { after, before, describe, it } from 'node:test';
 import { sourcesDigest } from '../../src/cache/content.js';
 import { openContext } from '../../src/context/context.js';
 import { resolveSources } from '../../src/context/sources.js';
+import { digestEntries, hashFile, type DigestInput } from '../../src/context/hash.js';
 import { MemoryStatCache } from '../../src/context/stat-cache.js';
+import { statEntry, walkContext } from '../../src/context/walk.js';
 import { makeTree, removeTree } from '../helpers/context-tree.js';
 
 describe('sourcesDigest', () => {
@@ -48,5 +50,22 @@ describe('sourcesDigest', () => {
     assert.ok(cache.size >= 2);
     await writeFile(join(root, 'src/a.txt'), 'rewritten');
     assert.notEqual(await digest(['src'], cache), first);
+  });
+
+  it('hashes many files at once, yet entries and digest follow the walk, not which read ends first', async () => {
+    const spec: Record<string, string> = {};
+    // big files first, so later small ones finish before them
+    for (let i = 0; i < 60; i++) spec[`many/${String(i).padStart(2, '0')}`] = String(i).repeat(i < 3 ? 700_000 : 1 + i);
+    const dir = await makeTree(spec);
+    try {
+      const ctx = await openContext(dir);
+      const got = await sourcesDigest(dir, await resolveSources(ctx, ['many']), ctx.ignore, new MemoryStatCache());
+      const want: DigestInput[] = [{ path: 'many', type: 'directory', mode: (await statEntry(dir, 'many')).mode }];
+      for await (const e of walkContext(dir, { under: 'many' })) want.push({ path: e.path, type: e.type, mode: e.mode, hash: await hashFile(join(dir, e.path)) });
+      assert.deepEqual(got.entries, want);
+      assert.equal(got.digest, digestEntries([{ path: 'many\0as\0many', type: 'directory', mode: 0 }, ...want]));
+    } finally {
+      await removeTree(dir);
+    }
   });
 });

@@ -122,17 +122,37 @@ describe('stat cache', () => {
     assert.notEqual(after.hash, before.hash);
   });
 
-  it('survives a JSON round trip; damaged or foreign data gives an empty cache', async () => {
+  it('survives a round trip through its text form; damaged or foreign data gives an empty cache', async () => {
     const path = join(root, 'f.txt');
     await past(path);
     const entry = await statEntry(root, 'f.txt');
     const cache = new MemoryStatCache();
     const { hash } = await hashEntry(root, entry, cache);
-    const restored = MemoryStatCache.fromJSON(JSON.parse(JSON.stringify(cache)));
+    const odd = 'new\nline sp ace\t\u00e9\u{1f600}';
+    cache.set(odd, { size: 2 ** 40, mtimeNs: 1n, ctimeNs: 2n, ino: 2n ** 63n, hash: 'xxh64:00', recordedAtNs: 3n });
+    const text = cache.serialize();
+    const restored = MemoryStatCache.parse(text);
+    assert.equal(restored.size, 2);
+    assert.deepEqual(restored.get(odd), cache.get(odd));
     assert.deepEqual(await hashEntry(root, entry, restored), { hash, cached: true });
-    assert.equal(MemoryStatCache.fromJSON({ version: 2, records: {} }).size, 0);
-    assert.equal(MemoryStatCache.fromJSON(null).size, 0);
-    assert.equal(MemoryStatCache.fromJSON({ version: 1, records: { x: { mtimeNs: 'nan' } } }).size, 0);
+    assert.equal(MemoryStatCache.parse(text.replace('2\n', '3\n')).size, 0, 'another version');
+    assert.equal(MemoryStatCache.parse('{"version":1,"records":{}}').size, 0);
+    assert.equal(MemoryStatCache.parse('').size, 0);
+    assert.equal(MemoryStatCache.parse(text.slice(0, -3)).size, 1, 'a cut-off record is dropped');
+    assert.equal(MemoryStatCache.parse(text.replace(/\0\d+ \d+/, '\0x nan')).size, 1, 'a damaged record is dropped');
+  });
+
+  it('is dirty only once a record is set, until marked saved', async () => {
+    const cache = MemoryStatCache.parse(new MemoryStatCache().serialize());
+    assert.equal(cache.dirty, false);
+    const path = join(root, 'f.txt');
+    await past(path);
+    const entry = await statEntry(root, 'f.txt');
+    await hashEntry(root, entry, cache);
+    assert.equal(cache.dirty, true);
+    cache.markSaved();
+    assert.equal((await hashEntry(root, entry, cache)).cached, true);
+    assert.equal(cache.dirty, false, 'a cached answer changes nothing');
   });
 
   it('refuses to hash what is not a regular file', async () => {

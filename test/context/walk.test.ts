@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openContext } from '../../src/context/context.js';
 import { PatternMatcher } from '../../src/context/dockerignore.js';
-import { walkContext, type ContextEntry } from '../../src/context/walk.js';
+import { sortByUtf8, walkContext, type ContextEntry } from '../../src/context/walk.js';
 import { makeTree, removeTree } from '../helpers/context-tree.js';
 
 async function list(root: string, patterns: string[] = [], under?: string): Promise<ContextEntry[]> {
@@ -124,6 +124,29 @@ describe('walkContext', () => {
   it('walks below a directory with the state of its ancestors', async () => {
     assert.deepEqual(paths(await list(root, ['**/*.txt'], 'docs')), ['docs/guide', 'docs/guide/a.md', 'docs/other']);
     await assert.rejects(list(root, [], 'link-dir-out'), /not a directory inside the context/);
+  });
+
+  it('orders names by their UTF-8 bytes: surrogate pairs after U+E000–U+FFFF, unlike UTF-16', async () => {
+    const names = ['b', 'a.txt', 'a', 'Z', '\u00e9', '\u{1f600}', '\uffef', '\ue000x', '\u{10000}', '-'];
+    const dir = await makeTree(Object.fromEntries(names.map((n) => [n, ''])));
+    try {
+      const want = [...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+      assert.deepEqual(want.slice(-4), ['\ue000x', '\uffef', '\u{10000}', '\u{1f600}']);
+      assert.deepEqual(paths(await list(dir)), want);
+    } finally {
+      await removeTree(dir);
+    }
+  });
+
+  it('sortByUtf8 agrees with a byte comparison, with and without code units from U+D800 up', () => {
+    let seed = 7;
+    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const alphabets = [['a', 'b', '/', '.', 'A', '0'], ['a', '/', '\u00e9', '\u07ff', '\ud7ff', '\ue000', '\uffff', '\u{10000}', '\u{10ffff}']];
+    for (const alphabet of alphabets) {
+      const items = Array.from({ length: 500 }, () => ({ path: Array.from({ length: rand(6) }, () => alphabet[rand(alphabet.length)]).join('') }));
+      const want = [...items].sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+      assert.deepEqual(sortByUtf8(items, (i) => i.path).map((i) => i.path), want.map((i) => i.path));
+    }
   });
 
   it('walks 20k files in order with bounded state', async () => {

@@ -133,11 +133,11 @@ async function copyWithParents(job: Job, rs: ResolvedSource, pivot: string, part
   if (isDir) {
     await writer.openDir(target, rs.entry);
     await copyTree(writer, { sourceRoot: o.sourceRoot, ignore: o.ignore, exclude, from: rs.path, to: target, base: parts.join('/'), baseState: state });
-    await writer.closeDir(target, rs.entry);
+    writer.closeDir(target, rs.entry);
   } else {
     await writer.writeEntry(join(o.sourceRoot, rs.path), target, rs.entry, new Map());
   }
-  for (const d of opened.reverse()) await writer.closeDir(d.rel, d.meta);
+  for (const d of opened.reverse()) writer.closeDir(d.rel, d.meta);
 }
 
 /**

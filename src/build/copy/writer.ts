@@ -6,13 +6,18 @@
  *
  * Below a resolved directory nothing is ever followed: a directory in the way must be a real
  * one (a symlink there is refused, as fsutil refuses it), and the last component is created
- * exclusively (O_EXCL copy, mkdir, symlink, link, mknod all fail on an existing name) after
- * whatever was there is unlinked. Path-based chown/chmod/utimes on what we just created are
- * then safe: nothing else writes into the target while a step runs.
+ * exclusively (O_EXCL copy, mkdir, symlink, link, mknod all fail on an existing name), a name in
+ * the way unlinked first. Path-based chown/chmod/utimes on what we just created are then safe:
+ * nothing else writes into the target while a step runs, and the writes of one step that run at
+ * once are to different names.
+ *
+ * Those metadata calls are synchronous: on an inode just made they take microseconds, less than
+ * the main thread spends on a round trip through libuv's pool. Copies stay asynchronous, several
+ * at once (tree.ts): their bytes move in the kernel, on the pool's threads.
  */
-import type { BigIntStats } from 'node:fs';
-import { chmod, constants, copyFile, lchown, link, lstat, lutimes, mkdir, stat, symlink, unlink } from 'node:fs/promises';
-import type { ContextEntry } from '../../context/walk.js';
+import { chmodSync, lchownSync, lutimesSync, type BigIntStats } from 'node:fs';
+import { constants, copyFile, link, lstat, mkdir, stat, symlink, unlink } from 'node:fs/promises';
+import type { ContextEntry, EntryType } from '../../context/walk.js';
 import { LayerError } from '../../errors.js';
 import { NodeMaker } from '../../layer/nodes.js';
 import { lstatOrNull, printable } from '../../layer/resolve.js';
@@ -24,8 +29,14 @@ import type { Owner } from './destination.js';
 /** What the writer needs of a source object (a ContextEntry has it). */
 export type Meta = Pick<ContextEntry, 'type' | 'mode' | 'uid' | 'gid' | 'mtimeNs'>;
 
-/** First target path of each multiply-linked source inode (`dev:ino`), for one source. */
-export type LinkMap = Map<string, string>;
+/** The first name written for a multiply-linked source inode, and its copy under way. */
+interface FirstName {
+  abs: string;
+  made: Promise<void>;
+}
+
+/** The first name of each multiply-linked source inode (`dev:ino`), for one source. */
+export type LinkMap = Map<string, FirstName>;
 
 export interface WriterOptions {
   targetRoot: string;
@@ -71,53 +82,91 @@ export class TargetWriter {
     const st = await lstatOrNull(abs);
     if (st === null) await mkdir(abs, { mode: 0o700 });
     else if (!st.isDirectory()) throw this.fail(`cannot copy a directory to /${printable(rel)}: a ${kindOf(st)} is there`, rel);
-    await this.own(abs, meta);
+    this.own(abs, meta);
   }
 
-  async closeDir(rel: string, meta: Meta): Promise<void> {
+  closeDir(rel: string, meta: Meta): void {
     const abs = this.abs(rel);
-    await chmod(abs, this.modeOf(meta, true));
-    await this.setTimes(abs, meta);
+    chmodSync(abs, this.modeOf(meta, true));
+    this.setTimes(abs, meta);
   }
 
-  /** Writes the non-directory `entry` (read from host path `src`) at `rel`, replacing what is there. */
-  async writeEntry(src: string, rel: string, entry: ContextEntry, links: LinkMap): Promise<void> {
-    if (entry.type === 'socket' || entry.type === 'directory') return;
+  /**
+   * Writes the non-directory `entry` (read from host path `src`) at `rel`, replacing what is there.
+   * Writes of different names may run at once, FIFOs and devices excepted (the mknod helper takes
+   * one request at a time). A multiply-linked file's first name is recorded in `links` before
+   * anything is awaited, so it is the first name in call order; its other names are linked once
+   * that copy is done.
+   */
+  writeEntry(src: string, rel: string, entry: ContextEntry, links: LinkMap): Promise<void> {
+    if (entry.type === 'socket' || entry.type === 'directory') return Promise.resolve();
+    const key = entry.type === 'file' && entry.nlink > 1 ? `${entry.dev}:${entry.ino}` : undefined;
+    const first = key === undefined ? undefined : links.get(key);
+    if (first !== undefined) return this.linkTo(first, rel);
+    const made = this.write(src, rel, entry);
+    if (key !== undefined) links.set(key, { abs: this.abs(rel), made });
+    return made;
+  }
+
+  private async linkTo(first: FirstName, rel: string): Promise<void> {
+    await first.made;
+    // same inode: owner, mode and times are already right
+    await this.create(rel, 'file', (abs) => link(first.abs, abs));
+  }
+
+  private async write(src: string, rel: string, entry: ContextEntry): Promise<void> {
     const abs = this.abs(rel);
-    const st = await lstatOrNull(abs);
-    if (st?.isDirectory()) throw this.fail(`cannot replace the directory /${printable(rel)} with a ${entry.type}`, rel);
-    if (st !== null) await unlink(abs);
-    this.files++;
     switch (entry.type) {
-      case 'file': {
-        const key = `${entry.dev}:${entry.ino}`;
-        const first = entry.nlink > 1 ? links.get(key) : undefined;
-        if (first !== undefined) {
-          await link(first, abs); // same inode: owner, mode and times are already right
-          return;
-        }
-        await copyFile(src, abs, constants.COPYFILE_EXCL);
+      case 'file':
+        await this.create(rel, entry.type, () => copyFile(src, abs, constants.COPYFILE_EXCL));
         this.bytes += entry.size;
-        if (entry.nlink > 1) links.set(key, abs);
         break;
-      }
       case 'symlink':
-        await symlink(entry.linkTarget ?? '', abs);
+        await this.create(rel, entry.type, () => symlink(entry.linkTarget ?? '', abs));
         break;
       case 'fifo':
+        await this.clear(rel, entry.type);
+        this.files++;
         await this.nodeMaker().make(abs, 'fifo');
         break;
       case 'char-device':
       case 'block-device': {
+        await this.clear(rel, entry.type);
+        this.files++;
         const { major, minor } = deviceNumbers((await lstat(src, { bigint: true })).rdev);
         await this.nodeMaker().make(abs, entry.type === 'char-device' ? 'char' : 'block', major, minor);
         break;
       }
     }
     // chown before chmod: chown clears set-id bits
-    await this.own(abs, entry);
-    if (entry.type !== 'symlink') await chmod(abs, this.modeOf(entry, false));
-    await this.setTimes(abs, entry);
+    this.own(abs, entry);
+    if (entry.type !== 'symlink') chmodSync(abs, this.modeOf(entry, false));
+    this.setTimes(abs, entry);
+  }
+
+  /**
+   * Creates `rel` with `make`, which fails with EEXIST on any existing name and never follows
+   * one (an O_EXCL copy, link, symlink). Tried first, since a copy mostly lands in a directory
+   * it just made: only when a name is in the way is it looked at, and unlinked unless a directory.
+   */
+  private async create(rel: string, type: EntryType, make: (abs: string) => Promise<void>): Promise<void> {
+    const abs = this.abs(rel);
+    try {
+      await make(abs);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      await this.clear(rel, type);
+      await make(abs);
+    }
+    this.files++;
+  }
+
+  /** Makes room for a non-directory at `rel`: whatever is there is unlinked, a directory refused. */
+  private async clear(rel: string, type: EntryType): Promise<void> {
+    const abs = this.abs(rel);
+    const st = await lstatOrNull(abs);
+    if (st?.isDirectory()) throw this.fail(`cannot replace the directory /${printable(rel)} with a ${type}`, rel);
+    if (st !== null) await unlink(abs);
   }
 
   async close(): Promise<void> {
@@ -133,15 +182,15 @@ export class TargetWriter {
     return this.o.chmod === undefined ? meta.mode : applyChmod(this.o.chmod, meta.mode, isDirectory);
   }
 
-  private async own(abs: string, meta: Meta): Promise<void> {
+  private own(abs: string, meta: Meta): void {
     const { owner } = this.o;
-    if (owner === 'preserve') await lchown(abs, meta.uid, meta.gid);
-    else await lchown(abs, owner.uid, owner.gid);
+    if (owner === 'preserve') lchownSync(abs, meta.uid, meta.gid);
+    else lchownSync(abs, owner.uid, owner.gid);
   }
 
   /** The source's mtime, as atime too: layers record no atime, and the host's would vary. */
-  private async setTimes(abs: string, meta: Meta): Promise<void> {
+  private setTimes(abs: string, meta: Meta): void {
     const seconds = Number(meta.mtimeNs / 1_000_000_000n) + Number(meta.mtimeNs % 1_000_000_000n) / 1e9;
-    await lutimes(abs, seconds, seconds);
+    lutimesSync(abs, seconds, seconds);
   }
 }

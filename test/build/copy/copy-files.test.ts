@@ -329,3 +329,69 @@ describe('copyFiles: file data', () => {
     assert.ok((await readFile(join(root, 'big'))).equals(big));
   });
 });
+
+describe('copyFiles: many entries at once', () => {
+  /** `d/dNN/fNN` files of different sizes, enough that writes of several directories overlap. */
+  function manyFiles(dirs: number, files: number): Record<string, string> {
+    const spec: Record<string, string> = {};
+    for (let d = 0; d < dirs; d++) for (let f = 0; f < files; f++) spec[`d/d${d}/f${f}`] = `${d}:${f}:`.repeat(1 + ((d * 31 + f * 17) % 400));
+    return spec;
+  }
+
+  it('sets each directory\'s mode and mtime after all its contents, a read-only one too', async () => {
+    const spec = manyFiles(6, 40);
+    const ctx = await contextTree({ ...spec, 'd/d5/sub/last': 'z' });
+    for (let d = 0; d < 6; d++) {
+      await chmod(join(ctx, `d/d${d}`), d % 2 === 0 ? 0o555 : 0o750);
+      await utimes(join(ctx, `d/d${d}`), OLD, OLD);
+    }
+    await utimes(join(ctx, 'd/d5/sub'), OLD, OLD);
+    const root = await scratch.fresh('t');
+    const result = await copy(ctx, ['d'], root, '/out/');
+    assert.equal(result.files, 6 * 40 + 1);
+    for (let d = 0; d < 6; d++) {
+      const st = await stat(join(root, `out/d${d}`));
+      assert.deepEqual([mode(st), st.mtime.getTime()], [d % 2 === 0 ? 0o555 : 0o750, OLD.getTime()], `d${d}`);
+      for (let f = 0; f < 40; f++) assert.equal(await readFile(join(root, `out/d${d}/f${f}`), 'utf8'), spec[`d/d${d}/f${f}`]);
+    }
+    assert.equal((await stat(join(root, 'out/d5/sub'))).mtime.getTime(), OLD.getTime());
+  });
+
+  it('links every further name of a file to its first copy, however many writes run between them', async () => {
+    const ctx = await contextTree(manyFiles(3, 30));
+    for (let f = 0; f < 30; f++) {
+      await link(join(ctx, `d/d0/f${f}`), join(ctx, `d/d2/h${f}`));
+      await link(join(ctx, `d/d0/f${f}`), join(ctx, `d/d1/h${f}`));
+    }
+    const root = await scratch.fresh('t');
+    const result = await copy(ctx, ['d'], root, '/');
+    for (let f = 0; f < 30; f++) {
+      const [first, a, b] = await Promise.all([`d0/f${f}`, `d1/h${f}`, `d2/h${f}`].map((p) => lstat(join(root, p))));
+      assert.equal(a!.ino, first!.ino, `d1/h${f}`);
+      assert.equal(b!.ino, first!.ino, `d2/h${f}`);
+      assert.equal(first!.nlink, 3);
+    }
+    const copied = Object.values(manyFiles(3, 30)).reduce((n, s) => n + s.length, 0);
+    assert.deepEqual(result, { files: 3 * 30 + 60, bytes: copied });
+  });
+
+  it('replaces files and links in the way, and refuses a directory in the way without writing on behind its back', async () => {
+    const spec = manyFiles(2, 40);
+    const ctx = await contextTree({ ...spec, 'd/d1/l': { link: 'f0' } });
+    const root = await scratch.fresh('t');
+    await mkdir(join(root, 'd0'), { recursive: true });
+    await writeFile(join(root, 'd0/f3'), 'old');
+    await symlink('/etc/passwd', join(root, 'd0/f4'));
+    await symlink('nowhere', join(root, 'd0/f5'));
+    await copy(ctx, ['d'], root, '/');
+    assert.equal(await readFile(join(root, 'd0/f3'), 'utf8'), spec['d/d0/f3']);
+    assert.ok((await lstat(join(root, 'd0/f4'))).isFile(), 'a link in the way is replaced, not written through');
+    assert.ok((await lstat(join(root, 'd0/f5'))).isFile());
+    const busy = await scratch.fresh('t');
+    await mkdir(join(busy, 'd1/f20/inside'), { recursive: true });
+    await assert.rejects(copy(ctx, ['d'], busy, '/'), (e: unknown) => e instanceof LayerError && /cannot replace the directory \/d1\/f20 with a file/.test(e.message));
+    const after = await listTree(busy);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(await listTree(busy), after, 'nothing is written once the copy has failed');
+  });
+});
