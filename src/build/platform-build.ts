@@ -57,7 +57,11 @@ export async function buildPlatform(shared: SharedBuild, graph: BuildGraph, labe
   const platform = formatPlatform(graph.platform);
   const solver = new Solver(options, graph, vertices, shared);
   const noCacheFilter = (options.noCacheFilter ?? []).map((f) => f.toLowerCase());
-  const previous = await previousBuild(options.store, shared.dockerfilePath, platform);
+  // The last build's record (every file listing of it) is read only when a step needs it: a step
+  // to rebuild (its previous layer) or --explain; a build served by the cache never reads it.
+  let previousRecord: ReturnType<typeof previousBuild> | undefined;
+  const loadPrevious = (): ReturnType<typeof previousBuild> => (previousRecord ??= previousBuild(options.store, shared.dockerfilePath, platform));
+  const previous = options.explain ? await loadPrevious() : undefined;
   const steps: StepRecord[] = [];
   const env: StageEnvironment = {
     store: options.store,
@@ -78,7 +82,7 @@ export async function buildPlatform(shared: SharedBuild, graph: BuildGraph, labe
     statCache: shared.statCache,
     fixedCreated: options.sourceDateEpoch !== undefined,
     previousLayer: async (stage, index) => {
-      const step = previous?.steps.find((s) => s.stage === stage && s.index === index);
+      const step = (await loadPrevious())?.steps.find((s) => s.stage === stage && s.index === index);
       const layer = step === undefined ? undefined : (await shared.index.read(step.key))?.layer;
       return layer && (await options.store.hasBlob(layer.blob.digest)) ? layer : undefined;
     },

@@ -110,14 +110,7 @@ export async function buildStage(env: StageEnvironment, stage: Stage, ctx: Stage
         record(key, false);
         return withCreated(outcome.state, created);
       }
-      // The same step's layer from the last build: unchanged parts of it are reused, not recompressed.
-      const previous = await env.previousLayer(stage.id, i + 1);
-      const stepCtx: StepContext = {
-        ...stepContext(env, layers, ctx.platform, stage.index, vertex),
-        ...(previous ? { commit: { ...env.commit, previous } } : {}),
-        position,
-        text: step.text,
-      };
+      const stepCtx: StepContext = { ...stepContext(env, layers, ctx.platform, stage.index, vertex), position, text: step.text };
       const prepared = await prepare(env, outcome.layer, stepCtx);
       try {
         // The expanded instruction says everything a COPY or WORKDIR does; a RUN also sees its env.
@@ -131,6 +124,10 @@ export async function buildStage(env: StageEnvironment, stage: Stage, ctx: Stage
           layer = hit.layer;
           if (!env.fixedCreated) created = hit.created;
         } else {
+          // The same step's layer from the last build: its unchanged parts are reused, not
+          // recompressed. Looked up only now, so a cached step never reads the last build's record.
+          const previous = await env.previousLayer(stage.id, i + 1);
+          if (previous) stepCtx.commit = { ...env.commit, previous };
           layer = await located(() => prepared.run(), position, step.text);
           const now = new Date().toISOString();
           if (!env.fixedCreated) created = now;

@@ -28,3 +28,15 @@ export function keyValues(pairs: readonly string[] | undefined, flag: string, en
   }
   return map;
 }
+
+/**
+ * buildx's comma-separated flag values (`type=oci,dest=out.tar`) → [key, value] pairs, both
+ * trimmed, in order; a part without a key before its `=` is reported through `bad`.
+ */
+export function csvFields(spec: string, bad: (part: string) => UsageError): [string, string][] {
+  return spec.split(',').map((part) => {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw bad(part);
+    return [part.slice(0, eq).trim(), part.slice(eq + 1).trim()];
+  });
+}

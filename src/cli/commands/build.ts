@@ -4,7 +4,7 @@ import { saveArchive } from '../../archive/index.js';
 import { MAX_SECRET_SIZE, type Secret } from '../../build/secrets.js';
 import type { ImageFormat } from '../../build/image-writer.js';
 import { build, type BuildResult } from '../../build/solver.js';
-import { parseCacheSpec } from '../../cache/spec.js';
+import { parseCacheSpec } from '../cache-spec.js';
 import { UsageError } from '../../errors.js';
 import { formatReference, parseReference, repositoryName, type ImageReference } from '../../image/reference.js';
 import { createRenderer, PROGRESS_MODES, type ProgressMode } from '../../progress/index.js';
@@ -12,7 +12,7 @@ import { openRepository } from '../../registry/client.js';
 import { push } from '../../registry/push.js';
 import type { NetworkMode } from '../../exec/bundle.js';
 import type { Store } from '../../store/store.js';
-import { keyValues, parseOptions } from '../options.js';
+import { csvFields, keyValues, parseOptions } from '../options.js';
 import { ROOT_OPTION, ROOT_USAGE, withStore } from '../store.js';
 import type { Command } from '../types.js';
 import { writeToFile } from '../write-out.js';
@@ -157,12 +157,7 @@ function parseTag(text: string): ImageReference {
 
 /** `type=oci,dest=out.tar` → an Output; Docker's spellings, with `dest` required for files. */
 export function parseOutput(spec: string): Output {
-  const fields = new Map<string, string>();
-  for (const part of spec.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--output ${spec}: write type=…[,dest=…] (${part} has no "=")`);
-    fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
-  }
+  const fields = new Map(csvFields(spec, (part) => new UsageError(`--output ${spec}: write type=…[,dest=…] (${part} has no "=")`)));
   const type = fields.get('type');
   const allowed = (keys: readonly string[]): void => {
     for (const key of fields.keys()) if (key !== 'type' && !keys.includes(key)) throw new UsageError(`--output ${spec}: ${key} is not an option of type=${type}`);
@@ -194,12 +189,10 @@ export function parseOutput(spec: string): Output {
  */
 export function parseSecret(spec: string, env: NodeJS.ProcessEnv): [string, Secret] {
   const fields = new Map<string, string>();
-  for (const part of spec.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) throw new UsageError('--secret: write id=ID,src=FILE or id=ID,env=VARIABLE (every field is key=value)');
-    const key = part.slice(0, eq).trim().toLowerCase();
+  for (const [name, value] of csvFields(spec, () => new UsageError('--secret: write id=ID,src=FILE or id=ID,env=VARIABLE (every field is key=value)'))) {
+    const key = name.toLowerCase();
     if (!['type', 'id', 'src', 'source', 'env'].includes(key)) throw new UsageError(`--secret: unknown field "${key}"; use id, src (or source), env and type`);
-    fields.set(key === 'source' ? 'src' : key, part.slice(eq + 1).trim());
+    fields.set(key === 'source' ? 'src' : key, value);
   }
   const id = fields.get('id');
   if (!id) throw new UsageError('--secret: give the secret an id: id=ID,src=FILE or id=ID,env=VARIABLE');
