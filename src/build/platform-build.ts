@@ -81,10 +81,11 @@ export async function buildPlatform(shared: SharedBuild, graph: BuildGraph, labe
     },
     statCache: shared.statCache,
     fixedCreated: options.sourceDateEpoch !== undefined,
-    previousLayer: async (stage, index) => {
-      const step = (await loadPrevious())?.steps.find((s) => s.stage === stage && s.index === index);
-      const layer = step === undefined ? undefined : (await shared.index.read(step.key))?.layer;
-      return layer && (await options.store.hasBlob(layer.blob.digest)) ? layer : undefined;
+    previousStep: async (stage, index) => {
+      const record = (await loadPrevious())?.steps.find((s) => s.stage === stage && s.index === index);
+      if (record === undefined) return undefined;
+      const layer = (await shared.index.read(record.key))?.layer;
+      return layer && (await options.store.hasBlob(layer.blob.digest)) ? { record, layer } : undefined;
     },
     onStep: (record, vertex) => {
       steps.push(record);

@@ -60,8 +60,8 @@ export interface StageEnvironment {
   onStep(record: StepRecord, vertex: Vertex | undefined): void;
   /** SOURCE_DATE_EPOCH given: every `created` is the build's, never a cached step's. */
   fixedCreated: boolean;
-  /** The layer step `index` of stage `stage` made in the previous build of this Dockerfile, if it is here. */
-  previousLayer(stage: string, index: number): Promise<LayerRef | undefined>;
+  /** Step `index` of stage `stage` in the previous build of this Dockerfile, if its layer is here. */
+  previousStep(stage: string, index: number): Promise<{ record: StepRecord; layer: LayerRef } | undefined>;
   /** True once any stage failed: the others stop before their next step. */
   cancelled(): boolean;
   /** A stage's label (`build`, `stage-1`) by index. */
@@ -126,8 +126,12 @@ export async function buildStage(env: StageEnvironment, stage: Stage, ctx: Stage
         } else {
           // The same step's layer from the last build: its unchanged parts are reused, not
           // recompressed. Looked up only now, so a cached step never reads the last build's record.
-          const previous = await env.previousLayer(stage.id, i + 1);
-          if (previous) stepCtx.commit = { ...env.commit, previous };
+          const previous = await env.previousStep(stage.id, i + 1);
+          if (previous) {
+            const { record: last, layer: lastLayer } = previous;
+            const onlyContentDiffers = last.parent === parent && last.instruction === outcome.cacheKey.instruction && last.files !== undefined;
+            stepCtx.previous = { layer: lastLayer, ...(onlyContentDiffers ? { files: last.files } : {}) };
+          }
           layer = await located(() => prepared.run(), position, step.text);
           const now = new Date().toISOString();
           if (!env.fixedCreated) created = now;

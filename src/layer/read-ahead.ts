@@ -72,8 +72,16 @@ export async function* fileChunks(path: string, size: number, rel: string): Asyn
 }
 
 export interface AheadEntry extends WalkEntry {
-  /** The contents, already being read, for small regular files that are not hardlinked. */
+  /** The contents, already being read, for small regular files (a hardlinked one at its first name). */
   data?: Promise<Buffer>;
+}
+
+function firstName(e: WalkEntry, linked: Set<string>): boolean {
+  if (e.stat.nlink === 1n) return true;
+  const key = `${e.stat.dev}:${e.stat.ino}`;
+  if (linked.has(key)) return false;
+  linked.add(key);
+  return true;
 }
 
 /** Passes the walk through, reading small files ahead of the consumer. */
@@ -82,6 +90,8 @@ export async function* readAhead(entries: AsyncIterable<WalkEntry>): AsyncGenera
   const window: AheadEntry[] = [];
   let bytes = 0;
   let done = false;
+  /** `dev:ino` of the multiply-linked files met: their later names become tar links, with no contents to read. */
+  const linked = new Set<string>();
   try {
     for (;;) {
       while (!done && window.length < AHEAD_FILES && bytes < AHEAD_BYTES) {
@@ -92,8 +102,9 @@ export async function* readAhead(entries: AsyncIterable<WalkEntry>): AsyncGenera
         }
         const e: AheadEntry = r.value;
         const size = Number(e.stat.size);
-        // Hardlinked files may turn out to be links to an earlier entry: read those on demand.
-        if (e.stat.isFile() && size > 0 && size <= SMALL_FILE && e.stat.nlink === 1n) {
+        // A file linked from another snapshot (an incremental copy) is read; a later name of an
+        // inode met before is a tar link to it.
+        if (e.stat.isFile() && size > 0 && size <= SMALL_FILE && firstName(e, linked)) {
           e.data = readWhole(e.abs, size, e.rel);
           e.data.catch(() => undefined); // surfaces when the consumer awaits it
           bytes += size;

@@ -48,6 +48,30 @@ describe('writeLayer', () => {
     assert.deepEqual(readFileSync(join(dir, '1.tgz')), readFileSync(join(dir, '2.tgz')));
   });
 
+  it('packs files hardlinked from outside the tree (an incremental copy) as the same layer as copies', async (t) => {
+    const { dir, cleanup } = await tempDir();
+    t.after(cleanup);
+    const files: Array<[string, string]> = [
+      ['b/c/file.txt', 'hello\n'],
+      ['a.txt', 'a'.repeat(300_000)],
+      ['z/exec', '#!/bin/sh\n'],
+    ];
+    for (const tree of ['copied', 'outside', 'linked']) {
+      for (const [path, content] of files) {
+        mkdirSync(dirname(join(dir, tree, path)), { recursive: true });
+        if (tree === 'linked') linkSync(join(dir, 'outside', path), join(dir, tree, path));
+        else writeFileSync(join(dir, tree, path), content);
+        utimesSync(join(dir, tree, path), SDE - 5, SDE - 5);
+      }
+    }
+    const options = { sourceDateEpoch: SDE };
+    const copied = await packToFile(join(dir, 'copied'), join(dir, 'copied.tgz'), options);
+    const linked = await packToFile(join(dir, 'linked'), join(dir, 'linked.tgz'), options);
+    assert.equal(linked.diffID, copied.diffID);
+    const rows = await listWithTarStream(gunzipSync(readFileSync(join(dir, 'linked.tgz'))));
+    assert.deepEqual(rows.filter((r) => r.type === 'file').map((r) => [r.name, r.size]), [['a.txt', 300_000], ['b/c/file.txt', 6], ['z/exec', 10]]);
+  });
+
   it('ignores creation order and clamps mtimes to SOURCE_DATE_EPOCH', async (t) => {
     const { dir, cleanup } = await tempDir();
     t.after(cleanup);

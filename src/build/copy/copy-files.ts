@@ -23,6 +23,7 @@ import type { ResolvedSource } from '../../context/sources.js';
 import type { ChmodSpec } from '../../parse/instructions/chmod.js';
 import { Destination, joinRel, type Owner } from './destination.js';
 import { keptPath, wildcardMatchPath } from './source-path.js';
+import type { SnapshotReuse } from './reuse.js';
 import { copyTree } from './tree.js';
 import { TargetWriter, directoryMeta, type Meta } from './writer.js';
 
@@ -45,6 +46,8 @@ export interface CopyFilesOptions {
   instruction: 'COPY' | 'ADD';
   /** Ignore rules for listing directory sources (the context's .dockerignore; none for a stage). */
   ignore?: PatternMatcher;
+  /** Files the previous build of this copy wrote as they would be written now: linked after the copy, not copied. */
+  reuse?: SnapshotReuse;
 }
 
 export interface CopyFilesResult {
@@ -73,7 +76,7 @@ export async function copyFiles(o: CopyFilesOptions): Promise<CopyFilesResult> {
   const job: Job = {
     o: { ...o, destIsDir },
     dest: new Destination(o.targetRoot, instruction, o.owner),
-    writer: new TargetWriter({ targetRoot: o.targetRoot, owner: o.owner, chmod: o.chmod, instruction }),
+    writer: new TargetWriter({ targetRoot: o.targetRoot, owner: o.owner, chmod: o.chmod, instruction, reuse: o.reuse }),
     exclude: excludeMatcher(o.exclude, instruction),
   };
   try {

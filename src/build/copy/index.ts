@@ -2,3 +2,4 @@
 export { copyFiles, type CopyFilesOptions, type CopyFilesResult } from './copy-files.js';
 export { applyChmod } from './chmod.js';
 export type { Owner } from './destination.js';
+export { SnapshotReuse } from './reuse.js';

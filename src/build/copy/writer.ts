@@ -15,7 +15,7 @@
  * the main thread spends on a round trip through libuv's pool. Copies stay asynchronous, several
  * at once (tree.ts): their bytes move in the kernel, on the pool's threads.
  */
-import { chmodSync, lchownSync, lutimesSync, type BigIntStats } from 'node:fs';
+import { chmodSync, lchownSync, type BigIntStats } from 'node:fs';
 import { constants, copyFile, link, lstat, mkdir, stat, symlink, unlink } from 'node:fs/promises';
 import type { ContextEntry, EntryType } from '../../context/walk.js';
 import { LayerError } from '../../errors.js';
@@ -25,6 +25,8 @@ import { deviceNumbers } from '../../layer/walk.js';
 import type { ChmodSpec } from '../../parse/instructions/chmod.js';
 import { applyChmod } from './chmod.js';
 import type { Owner } from './destination.js';
+import { setMeta, setTimes, type FileMeta } from './metadata.js';
+import type { SnapshotReuse } from './reuse.js';
 
 /** What the writer needs of a source object (a ContextEntry has it). */
 export type Meta = Pick<ContextEntry, 'type' | 'mode' | 'uid' | 'gid' | 'mtimeNs'>;
@@ -43,6 +45,8 @@ export interface WriterOptions {
   owner: Owner;
   chmod?: ChmodSpec | undefined;
   instruction: string;
+  /** Unchanged files of the previous build's copy, linked from its snapshot instead of copied. */
+  reuse?: SnapshotReuse | undefined;
 }
 
 /** A source directory's metadata, following links (a `--parents` directory may be named through one). */
@@ -82,13 +86,15 @@ export class TargetWriter {
     const st = await lstatOrNull(abs);
     if (st === null) await mkdir(abs, { mode: 0o700 });
     else if (!st.isDirectory()) throw this.fail(`cannot copy a directory to /${printable(rel)}: a ${kindOf(st)} is there`, rel);
-    this.own(abs, meta);
+    const { uid, gid } = this.metaOf(meta, true);
+    lchownSync(abs, uid, gid);
   }
 
   closeDir(rel: string, meta: Meta): void {
     const abs = this.abs(rel);
-    chmodSync(abs, this.modeOf(meta, true));
-    this.setTimes(abs, meta);
+    const { mode, mtimeNs } = this.metaOf(meta, true);
+    chmodSync(abs, mode);
+    setTimes(abs, mtimeNs);
   }
 
   /**
@@ -116,8 +122,13 @@ export class TargetWriter {
 
   private async write(src: string, rel: string, entry: ContextEntry): Promise<void> {
     const abs = this.abs(rel);
+    const meta = this.metaOf(entry, false);
     switch (entry.type) {
       case 'file':
+        if (entry.nlink === 1 && this.o.reuse?.take(src, rel, abs, { ...meta, size: entry.size })) {
+          this.files++;
+          return;
+        }
         await this.create(rel, entry.type, () => copyFile(src, abs, constants.COPYFILE_EXCL));
         this.bytes += entry.size;
         break;
@@ -138,10 +149,7 @@ export class TargetWriter {
         break;
       }
     }
-    // chown before chmod: chown clears set-id bits
-    this.own(abs, entry);
-    if (entry.type !== 'symlink') chmodSync(abs, this.modeOf(entry, false));
-    this.setTimes(abs, entry);
+    setMeta(abs, meta, entry.type === 'symlink');
   }
 
   /**
@@ -178,19 +186,10 @@ export class TargetWriter {
     return this.nodes;
   }
 
-  private modeOf(meta: Meta, isDirectory: boolean): number {
-    return this.o.chmod === undefined ? meta.mode : applyChmod(this.o.chmod, meta.mode, isDirectory);
-  }
-
-  private own(abs: string, meta: Meta): void {
-    const { owner } = this.o;
-    if (owner === 'preserve') lchownSync(abs, meta.uid, meta.gid);
-    else lchownSync(abs, owner.uid, owner.gid);
-  }
-
-  /** The source's mtime, as atime too: layers record no atime, and the host's would vary. */
-  private setTimes(abs: string, meta: Meta): void {
-    const seconds = Number(meta.mtimeNs / 1_000_000_000n) + Number(meta.mtimeNs % 1_000_000_000n) / 1e9;
-    lutimesSync(abs, seconds, seconds);
+  /** What the copy of `meta` gets: the fixed owner or the source's, the mode after --chmod, the source's mtime. */
+  private metaOf(meta: Meta, isDirectory: boolean): FileMeta {
+    const { owner, chmod } = this.o;
+    const ids = owner === 'preserve' ? { uid: meta.uid, gid: meta.gid } : owner;
+    return { mode: chmod === undefined ? meta.mode : applyChmod(chmod, meta.mode, isDirectory), uid: ids.uid, gid: ids.gid, mtimeNs: meta.mtimeNs };
   }
 }

@@ -15,7 +15,7 @@ import { resolveUser } from '../../exec/user.js';
 import { RootResolver } from '../../layer/resolve.js';
 import { tempPath } from '../../store/atomic.js';
 import { noSpaceError } from '../../store/errors.js';
-import { copyFiles } from '../copy/index.js';
+import { copyFiles, SnapshotReuse } from '../copy/index.js';
 import { cloneGit, detectArchive, downloadUrl, extractArchive, parseGitUrl } from '../fetch/index.js';
 import type { CopyRequest } from '../instructions/types.js';
 import { lowerDirs, type LayerRef } from '../layers.js';
@@ -68,7 +68,7 @@ export async function prepareCopy(request: CopyRequest, step: StepContext): Prom
       run: async () => {
         const resolved: SourceGroup[] = [];
         for (const group of groups) resolved.push(group === 'from' ? await fromGroup(request, step, views) : group);
-        return writeCopy(request, step, resolved, views);
+        return writeCopy(request, step, resolved, views, files);
       },
       close,
     };
@@ -78,22 +78,42 @@ export async function prepareCopy(request: CopyRequest, step: StepContext): Prom
   }
 }
 
-async function writeCopy(request: CopyRequest, step: StepContext, groups: readonly SourceGroup[], views: FilesystemView[]): Promise<LayerRef | undefined> {
+async function writeCopy(request: CopyRequest, step: StepContext, groups: readonly SourceGroup[], views: FilesystemView[], files: readonly DigestInput[]): Promise<LayerRef | undefined> {
   const { store } = step;
   const lowers = await lowerDirs(store, step.layers);
   const rootfs = await mountRootfs(tempPath(store.paths.tmp, 'copy'), request.link ? [] : lowers);
   try {
     const chown = request.chown === undefined ? undefined : await resolveChown(request.chown, request, rootfs, step, views);
+    const reuse = rootfs.snapshotter === 'overlay' ? await snapshotReuse(step, files, rootfs.upper) : undefined;
     try {
-      for (const group of groups) await place(group, request, chown ?? group.owner, rootfs.merged);
+      for (const group of groups) await place(group, request, chown ?? group.owner, rootfs.merged, group.ctx === step.context ? reuse : undefined);
+      await rootfs.unmount();
+      if (reuse !== undefined && reuse.size > 0) {
+        await reuse.link();
+        step.status('reuse', `${reuse.size} unchanged files linked from the previous build`, true);
+      }
     } catch (err) {
       throw noSpaceError(err, `the copied files into ${store.paths.tmp}`);
     }
-    await rootfs.unmount();
     return await commitStep(step, rootfs.upper);
   } finally {
     await rootfs.remove();
   }
+}
+
+/**
+ * The previous build's copy, to take unchanged files from: when it ran on the same parent with
+ * the same instruction and its snapshot is here (leased for this build by hasSnapshot).
+ */
+async function snapshotReuse(step: StepContext, files: readonly DigestInput[], upper: string): Promise<SnapshotReuse | undefined> {
+  const previous = step.previous;
+  if (previous?.files === undefined || !(await step.store.hasSnapshot(previous.layer.diffID))) return undefined;
+  const before = new Map<string, string>();
+  for (const f of previous.files) if (f.type === 'file' && f.hash !== undefined) before.set(f.path, f.hash);
+  const unchanged = new Set<string>();
+  // the copy names a context file `${root}/${path}`, as the walk gives it
+  for (const f of files) if (f.type === 'file' && f.hash !== undefined && before.get(f.path) === f.hash) unchanged.add(`${step.context.root}/${f.path}`);
+  return unchanged.size === 0 ? undefined : new SnapshotReuse(step.store.snapshotPath(previous.layer.diffID), upper, unchanged);
 }
 
 /**
@@ -178,7 +198,7 @@ async function rootGroup(root: string, source: string, instruction: string): Pro
   return { ctx, sources: await resolveSources(ctx, [source], { instruction }), owner: ROOT_OWNER, unpack: false };
 }
 
-async function place(group: SourceGroup, request: CopyRequest, owner: Owner, targetRoot: string): Promise<void> {
+async function place(group: SourceGroup, request: CopyRequest, owner: Owner, targetRoot: string, reuse: SnapshotReuse | undefined): Promise<void> {
   const copied: ResolvedSource[] = [];
   for (const source of group.sources) {
     const archive = group.unpack && source.entry.type === 'file' ? await detectArchive(join(group.ctx.root, source.path)) : undefined;
@@ -202,5 +222,6 @@ async function place(group: SourceGroup, request: CopyRequest, owner: Owner, tar
     parents: request.parents,
     instruction: request.kind === 'add' ? 'ADD' : 'COPY',
     ignore: group.ctx.ignore,
+    ...(reuse !== undefined ? { reuse } : {}),
   });
 }

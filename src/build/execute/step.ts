@@ -22,12 +22,23 @@ export interface StepContext {
   /** What a `--from` name stands for in a cache key: a stage's last key, or an image's digest. */
   keyOf(name: string): Promise<string>;
   commit: CommitOptions;
+  /** The same step in the previous build of this Dockerfile, when its layer is in the store. */
+  previous?: PreviousStep;
   /** The instruction, for errors. */
   position: SourcePosition;
   /** The instruction's text as written (`RUN make`), for errors. */
   text: string;
   log(stream: 'stdout' | 'stderr', data: string): void;
   status(id: string, text: string, done: boolean): void;
+}
+
+export interface PreviousStep {
+  layer: LayerRef;
+  /**
+   * The context files it read, when it ran on the same parent with the same instruction, so
+   * that only the contents of those files can make the two differ.
+   */
+  files?: readonly DigestInput[];
 }
 
 /**
@@ -46,7 +57,7 @@ export interface PreparedStep {
 /** The overlay upper dir a step left, as its layer (undefined when nothing changed). */
 export async function commitStep(step: StepContext, upperDir: string): Promise<LayerRef | undefined> {
   step.status('layer', 'writing layer', false);
-  const layer = await commitUpperDir(step.store, upperDir, step.commit);
+  const layer = await commitUpperDir(step.store, upperDir, step.previous ? { ...step.commit, previous: step.previous.layer } : step.commit);
   step.status('layer', layer ? `writing layer ${layer.blob.digest}` : 'no changes', true);
   return layer;
 }
