@@ -12,6 +12,7 @@ import { certsDirs, loadRegistryConfig, type RegistryConfig } from './config.js'
 import { getCredentials, type Credentials } from './credentials.js';
 import { readErrorBody, registryError } from './errors.js';
 import { endpointsFor, type Endpoint } from './hosts.js';
+import { TransientError } from './retry.js';
 import type { Access, RepositorySession, SessionRequest, SessionResponse } from './session.js';
 import {
   AgentPool,
@@ -231,6 +232,14 @@ class Session implements RepositorySession {
           continue;
         }
         throw err;
+      }
+      if (res.status === 401 && sameOrigin && req.body instanceof Readable && authorization?.startsWith('Bearer ') === true) {
+        // A token that ran out in the middle of a push (its expiry is the registry's to judge, on
+        // its own clock): the stream is spent, so the caller, who can open it again, retries;
+        // the refused token is dropped so that retry asks for a new one.
+        if (!(await auth.challenged(res.headers['www-authenticate'], scopes, authorization))) throw await this.authError(401, endpoint, auth.hasCredentials(), res);
+        res.body.resume();
+        throw new TransientError(`${this.registry}/${this.repository}: the registry refused the token in the middle of an upload (${req.method}); sending it again with a new one`, { status: 401 });
       }
       if (res.status === 401 && sameOrigin && challenges < 2 && !(req.body instanceof Readable)) {
         const again = await auth.challenged(res.headers['www-authenticate'], scopes, authorization);

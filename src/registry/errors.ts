@@ -59,7 +59,9 @@ const STATUS_WORDS: Readonly<Record<number, string>> = {
 export function registryError(status: number, errors: readonly RegistryErrorEntry[], subject: string, registry: string): RegistryError {
   const first = errors[0];
   const what = first?.message || first?.code.toLowerCase().replace(/_/g, ' ') || STATUS_WORDS[status] || `HTTP ${status}`;
-  let message = `${what}: ${subject}`;
+  // A server fault's message ("unknown error") says little without the status that came with it.
+  const shown = (status >= 500 || status === 429) && what !== `HTTP ${status}` ? `${what} (HTTP ${status})` : what;
+  let message = `${shown}: ${subject}`;
   const more = errors.slice(1).map((e) => e.message || e.code);
   if (more.length > 0) message += ` (also: ${more.join('; ')})`;
   if (status === 401) message += `\n  ${registry} wants credentials: run 'hull login ${registry}' (or check the stored ones)`;

@@ -15,8 +15,8 @@ import { selectPlatform } from '../image/match.js';
 import { formatReference, parseReference, repositoryName, type ImageReference } from '../image/reference.js';
 import type { Store } from '../store/store.js';
 import { openRepository, type RegistryClient } from './client.js';
-import { withRetries } from './retry.js';
-import { DEFAULT_RETRY, type RetryPolicy } from './transport.js';
+import { TransientError, withRetries } from './retry.js';
+import { DEFAULT_RETRY, isRetryableStatus, type RetryPolicy } from './transport.js';
 import { readErrorBody, registryError } from './errors.js';
 import type { RepositorySession } from './session.js';
 
@@ -128,7 +128,9 @@ export async function fetchManifest(session: RepositorySession, tagOrDigest: str
 
 /**
  * Streams one blob into the store, which verifies size and digest. A body that breaks off (a
- * reset mid-blob) or comes up short is fetched again; a refusal with a status is final.
+ * reset mid-blob) or comes up short is fetched again, as is a 5xx or 429 (after its
+ * Retry-After); any other refusal is final. This loop is the only one: the session is asked
+ * for no retries of its own, which would multiply the attempts.
  */
 export async function fetchBlob(
   session: RepositorySession,
@@ -140,10 +142,13 @@ export async function fetchBlob(
 ): Promise<void> {
   const subject = `${repo}@${descriptor.digest}`;
   await withRetries(retry, `pulling ${subject}`, async () => {
-    const res = await session.request({ method: 'GET', path: `blobs/${descriptor.digest}`, access: 'pull' });
+    const res = await session.request({ method: 'GET', path: `blobs/${descriptor.digest}`, access: 'pull', retry: false });
     if (res.status !== 200) {
       const { errors } = await readErrorBody(res.body);
-      throw registryError(res.status, errors, subject, session.registry);
+      const refused = registryError(res.status, errors, subject, session.registry);
+      if (!isRetryableStatus(res.status)) throw refused;
+      const retryAfter = res.headers['retry-after'];
+      throw new TransientError(refused.message, { status: res.status, ...(refused.code !== undefined && { code: refused.code }), ...(typeof retryAfter === 'string' && { retryAfter }) });
     }
     await store.putBlob(counted(res.body, progress), { digest: descriptor.digest, size: descriptor.size });
   }, () => {});

@@ -92,7 +92,8 @@ async function putManifest(session: RepositorySession, manifest: PlannedManifest
       headers: { 'content-type': manifest.mediaType },
       body: manifest.bytes,
       access: 'push',
-      retry: true,
+      // This loop retries; the session retrying too would multiply the attempts.
+      retry: false,
     });
     if (res.status !== 201 && res.status !== 200) {
       if (isRetryableStatus(res.status)) {
@@ -115,7 +116,7 @@ async function putManifest(session: RepositorySession, manifest: PlannedManifest
 async function requireManifest(session: RepositorySession, entry: Descriptor, retry: RetryPolicy): Promise<void> {
   const what = `checking manifest ${entry.digest} in ${session.registry}/${session.repository}`;
   const found = await withRetries(retry, what, async () => {
-    const res = await session.request({ method: 'HEAD', path: `manifests/${entry.digest}`, headers: { accept: entry.mediaType }, access: 'push' });
+    const res = await session.request({ method: 'HEAD', path: `manifests/${entry.digest}`, headers: { accept: entry.mediaType }, access: 'push', retry: false });
     await drain(res);
     if (res.status === 200) return true;
     if (res.status === 404) return false;

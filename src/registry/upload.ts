@@ -4,6 +4,9 @@
  * small blobs, chunked for large ones (resuming from the registry's Range after a failure).
  * The digest is only ever sent with the final PUT, after every byte, so the registry never
  * files half a blob under it; it checks the content against the digest itself.
+ *
+ * pushBlob's retry loop is the only one: its requests ask the session for none of its own
+ * (`retry: false`), or a registry failing every time would see attempts × attempts of them.
  */
 import { createReadStream } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
@@ -98,7 +101,7 @@ export async function pushBlob(ctx: UploadContext, blob: Descriptor): Promise<{ 
 }
 
 async function blobExists(ctx: UploadContext, blob: Descriptor): Promise<boolean> {
-  const res = await ctx.session.request({ method: 'HEAD', path: `blobs/${blob.digest}`, access: 'push' });
+  const res = await ctx.session.request({ method: 'HEAD', path: `blobs/${blob.digest}`, access: 'push', retry: false });
   await drain(res);
   if (res.status === 200) {
     const length = header(res, 'content-length');
@@ -133,7 +136,7 @@ async function tryMount(ctx: UploadContext, blob: Descriptor): Promise<{ from?: 
   for (const from of sources.slice(0, 2)) {
     let res: SessionResponse;
     try {
-      res = await ctx.session.request({ method: 'POST', path: 'blobs/uploads/', query: { mount: blob.digest, from }, access: 'push', alsoPullFrom: from, retry: true });
+      res = await ctx.session.request({ method: 'POST', path: 'blobs/uploads/', query: { mount: blob.digest, from }, access: 'push', alsoPullFrom: from, retry: false });
     } catch (err) {
       // No pull access to the source (a RegistryError from the session): uploading still works.
       if (err instanceof RegistryError) continue;
@@ -152,7 +155,7 @@ async function tryMount(ctx: UploadContext, blob: Descriptor): Promise<{ from?: 
 }
 
 async function startUpload(ctx: UploadContext): Promise<string> {
-  const res = await ctx.session.request({ method: 'POST', path: 'blobs/uploads/', access: 'push', retry: true });
+  const res = await ctx.session.request({ method: 'POST', path: 'blobs/uploads/', access: 'push', retry: false });
   if (res.status !== 202) throw await failure(res, 'starting the upload');
   await drain(res);
   return uploadLocation(res, 'starting the upload');

@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export type Fault =
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
   | { kind: 'reset-request'; afterBytes: number }
+  /** With `afterBytes: 0` the connection is cut before the status line: the client never learns the answer. */
   | { kind: 'reset-response'; afterBytes: number }
   | { kind: 'stall'; ms: number }
   /**
@@ -39,8 +40,10 @@ export interface FaultRule {
 export interface LoggedRequest {
   method: string;
   path: string;
-  /** The status the client saw, or 'reset' / 'stalled+STATUS'. */
+  /** The status the client saw, or 'reset'. */
   outcome: string;
+  /** The fault that took effect on this request (a cut counts only once it happened). */
+  fault?: Fault['kind'];
   /** Whether the request carried an Authorization header. */
   authorized: boolean;
 }
@@ -53,6 +56,8 @@ export interface FaultProxy {
   clear(): void;
   /** Logged requests matching a method and path pattern. */
   count(method: string, path?: RegExp): number;
+  /** Requests a fault took effect on, since the last clear(). */
+  injected(): number;
   stop(): Promise<void>;
 }
 
@@ -81,6 +86,14 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     const up = httpRequest({ host: upHost, port: Number(upPort), method: req.method, path: req.url, headers: req.headers });
     up.on('response', (upRes) => {
       entry.outcome = String(upRes.statusCode);
+      if (fault?.kind === 'reset-response' && fault.afterBytes === 0) {
+        // The registry has done the work (a blob stored, a manifest tagged), the client never hears of it.
+        entry.outcome = 'reset';
+        entry.fault = fault.kind;
+        upRes.resume();
+        res.socket?.destroy();
+        return;
+      }
       res.writeHead(upRes.statusCode ?? 502, upRes.headers);
       if (fault?.kind !== 'reset-response') {
         upRes.pipe(res);
@@ -93,6 +106,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         if (room > 0) res.write(chunk.subarray(0, room));
         if (seen >= fault.afterBytes) {
           entry.outcome = 'reset';
+          entry.fault = fault.kind;
           upRes.destroy();
           res.socket?.destroy();
         }
@@ -123,6 +137,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       }
       cut = true;
       entry.outcome = 'reset';
+      entry.fault = fault.kind;
       req.pause();
       // The bytes before the cut reach the registry first (as they would before a real network
       // fault), so what it holds afterwards is exactly `afterBytes`: tests can rely on it.
@@ -143,6 +158,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     log.push(entry);
     const taken = take(req);
     const fault = taken?.fault;
+    if (fault?.kind === 'status' || fault?.kind === 'redirect' || fault?.kind === 'stall') entry.fault = fault.kind;
     if (fault?.kind === 'status') {
       // Read the body first: answering before it is consumed would make the client see a reset instead.
       req.resume();
@@ -181,6 +197,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       log.length = 0;
     },
     count: (method, path) => log.filter((e) => e.method === method && (path === undefined || path.test(e.path))).length,
+    injected: () => log.filter((e) => e.fault !== undefined).length,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

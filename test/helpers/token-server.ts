@@ -45,8 +45,18 @@ export interface TokenServer {
    * the client's cache and the registry, without a test waiting a minute for one to.
    */
   expireNextTokens(count: number): void;
+  /**
+   * Every token issued from now until `when` (ms since the epoch) stops working for the registry
+   * at `when` (to the second), though the answer still claims the usual `expires_in`: the tokens
+   * a client holds run out in the middle of what it is doing, as when the issuer's clock and
+   * the client's disagree. Tokens issued after `when` are normal again.
+   */
+  expireIssuedTokensAt(when: number): void;
   stop(): Promise<void>;
 }
+
+/** distribution's token.Leeway: how long past `exp` it still accepts a token. */
+const REGISTRY_LEEWAY_S = 60;
 
 export async function startTokenServer(options: TokenServerOptions): Promise<TokenServer> {
   const key = createPrivateKey(await readFile(options.signing.keyFile));
@@ -55,16 +65,19 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
   const refreshTokens = new Map<string, string>();
   let expiresIn = options.expiresIn ?? 300;
   let expireNext = 0;
+  let expireAt: number | undefined;
 
   const issue = (user: string | undefined, scopes: readonly string[]): string => {
     // An already-expired token is dated as if issued by a clock ten minutes behind.
     const now = Math.floor(Date.now() / 1000) - (expireNext > 0 ? 600 : 0);
     if (expireNext > 0) expireNext--;
+    // The registry accepts a token up to 60 s past its exp (clock-skew leeway): date it back so.
+    const cutOff = expireAt !== undefined && Date.now() < expireAt ? Math.floor(expireAt / 1000) - REGISTRY_LEEWAY_S : undefined;
     return signJwt(key, certDer, {
       iss: options.issuer,
       sub: user ?? '',
       aud: options.service,
-      exp: now + expiresIn,
+      exp: cutOff ?? now + expiresIn,
       nbf: now - 10,
       iat: now,
       jti: randomBytes(12).toString('hex'),
@@ -128,6 +141,9 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     },
     expireNextTokens: (count) => {
       expireNext = count;
+    },
+    expireIssuedTokensAt: (when) => {
+      expireAt = when;
     },
     stop: () =>
       new Promise<void>((resolve) => {

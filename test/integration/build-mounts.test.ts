@@ -15,7 +15,7 @@ import { runCli } from '../helpers/cli.js';
 import { fillTree } from '../helpers/context-tree.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { scratchDirs } from '../helpers/scratch.js';
-import { hasTool } from '../helpers/skopeo.js';
+import { hasTool, skopeo } from '../helpers/skopeo.js';
 
 const isRoot = process.getuid?.() === 0;
 const skip = (!isRoot && 'needs root') || (!hasTool('umoci') && 'umoci not installed') || false;
@@ -185,6 +185,41 @@ RUN --mount=type=secret,id=tok,uid=1000 cat /run/secrets/tok > /dev/null
       }
       assert.deepEqual(await readdir(join(root, 'tmp')), [], 'nothing left in tmp/');
       assert.equal(pendingCleanups(), 0);
+    });
+
+    it('stay out of an exported cache: every file of a local cache and every blob of a registry cache, decompressed', async () => {
+      const ctx = await context(`RUN --mount=type=secret,id=tok cat /run/secrets/tok > /dev/null && echo used > /used
+RUN --mount=type=secret,id=envtok,env=TOK test -n "$TOK" && echo env > /env
+`);
+      const root = await dirs.fresh('store');
+      const local = await dirs.fresh('cache-local');
+      const cacheRef = `${registry.host}/secret/cache:1`;
+      const res = await hullBuild(root, ctx, ...secretArgs(), '--cache-to', `type=registry,ref=${cacheRef},mode=max`, '--cache-to', `type=local,dest=${local},mode=max`);
+      assert.equal(res.code, 0, res.err);
+      // Every blob of the registry's cache, fetched (and checked against its digest) by skopeo.
+      const fetched = await dirs.fresh('cache-fetched');
+      await skopeo('copy', '--src-tls-verify=false', `docker://${cacheRef}`, `dir:${fetched}`);
+
+      // Not an empty export: both RUNs are in its records, their layers beside them.
+      const index = JSON.parse(await readFile(join(local, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
+      const blob = (digest: string): Promise<Buffer> => readFile(join(local, 'blobs', 'sha256', digest.slice('sha256:'.length)));
+      const manifest = JSON.parse((await blob(index.manifests[0]!.digest)).toString()) as { layers: { digest: string }[] };
+      const records = (JSON.parse((await blob(manifest.layers[0]!.digest)).toString()) as { records: unknown[] }).records;
+      assert.equal(records.length, 2);
+      assert.equal(manifest.layers.length, 3);
+
+      for (const secret of [value, envValue]) {
+        // The value, and what would give it away: its base64 and its digest (a key that hashed it would let a guess be checked).
+        const encoded = Buffer.from(secret).toString('base64');
+        for (const needle of [secret, encoded, sha256(secret)]) {
+          assert.deepEqual(await filesContaining(local, needle), [], 'local cache export');
+          assert.deepEqual(await filesContaining(fetched, needle), [], 'registry cache export');
+          assert.deepEqual(await filesContaining(root, needle), [], 'store');
+          assert.ok(!res.out.includes(needle) && !res.err.includes(needle), 'output');
+        }
+        // Not the digest here: the first test put it in an image of this registry on purpose (a build-arg).
+        for (const needle of [secret, encoded]) assert.deepEqual(await filesContaining(registry.dir, needle), [], 'registry storage');
+      }
     });
 
     it('stay out of the error of a failing RUN that uses them', async () => {
