@@ -93,7 +93,7 @@ for target in $targets; do
 done
 
 # --- hull itself ---------------------------------------------------------------------------------
-if [[ ! -f $root/dist/src/cli/process.js || ! -f $root/dist/bench/arm/run.js || -n ${HULL_ARM_REBUILD:-} ]]; then
+if [[ ! -f $root/dist/src/cli/hull.mjs || ! -f $root/dist/bench/arm/run.js || -n ${HULL_ARM_REBUILD:-} ]]; then
   say "npm run build"
   (cd "$root" && npm run build >/dev/null)
 fi

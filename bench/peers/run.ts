@@ -742,7 +742,7 @@ function preflight(tools: ToolName[]): void {
   if (process.getuid?.() !== 0) problems.push('needs root (overlayfs, runc, dockerd)');
   const need = ['/usr/bin/time', '/usr/bin/skopeo', '/usr/bin/docker-registry', '/bin/busybox', ...(tools.includes('buildkit') ? [DOCKER, DOCKERD] : []), ...(tools.includes('buildah') ? [BUILDAH] : [])];
   for (const p of need) if (!existsSync(p)) problems.push(`${p} is missing: run bench/peers/setup.sh`);
-  if (!existsSync(join(REPO, 'dist', 'src', 'cli', 'process.js'))) problems.push('hull is not built: npm run build');
+  if (!existsSync(join(REPO, 'dist', 'src', 'cli', 'hull.mjs'))) problems.push('hull is not built: npm run build');
   if (problems.length > 0) {
     for (const p of problems) console.error(`bench/peers: ${p}`);
     process.exit(1);

@@ -141,7 +141,7 @@ function preflight(): void {
   if (process.getuid?.() !== 0) problems.push('bench/rebuild needs root: the RUN step mounts overlayfs and runs runc (sudo npm run bench:rebuild)');
   if (!existsSync('/usr/bin/time')) problems.push('GNU time is missing (it measures each build\'s peak RSS): apt-get install time');
   if (!existsSync('/bin/busybox')) problems.push('/bin/busybox is missing (the base image is made from it): apt-get install busybox-static');
-  if (!existsSync(join(REPO, 'dist', 'src', 'cli', 'process.js'))) problems.push('hull is not built: npm run build');
+  if (!existsSync(join(REPO, 'dist', 'src', 'cli', 'hull.mjs'))) problems.push('hull is not built: npm run build');
   if (problems.length > 0) {
     for (const p of problems) console.error(`bench/rebuild: ${p}`);
     process.exit(1);

@@ -1,8 +1,9 @@
 /**
- * Runtime probe results kept across hull processes until the machine reboots: a probe runs a
- * container (a few hundred ms), and whether a runtime works here changes only with the runtime
- * binary, the kernel or the boot (cgroup setup). Root keeps them in /run/hull (tmpfs, cleared at
- * boot); other users under $XDG_RUNTIME_DIR or the temp dir. A damaged or stale file is ignored.
+ * Probe results kept across hull processes until the machine reboots: a runtime probe runs a
+ * container (a few hundred ms), a snapshotter probe mounts an overlay (two processes), and whether
+ * either works here changes only with the runtime binary or the filesystem, the kernel or the
+ * boot (cgroup setup, modules). Root keeps them in /run/hull (tmpfs, cleared at boot); other
+ * users under $XDG_RUNTIME_DIR or the temp dir. A damaged or stale file is ignored.
  */
 import { readFileSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile, rename } from 'node:fs/promises';
@@ -25,28 +26,34 @@ function bootId(): string {
   }
 }
 
-/** What a cached answer is only valid for: this binary as it is now, on this kernel and boot. */
-async function fingerprint(binary: string): Promise<string> {
+/** What a runtime probe's answer is only valid for: this binary as it is now, on this kernel and boot. */
+export async function binaryFingerprint(binary: string): Promise<string> {
   const st = await stat(binary);
   return `${binary} ${st.size} ${st.mtimeMs} ${release()} ${bootId()}`;
 }
 
-async function readAll(): Promise<Record<string, ProbeResult>> {
+/** What a snapshotter probe's answer is only valid for: this directory's filesystem, on this kernel and boot. */
+export async function directoryFingerprint(dir: string): Promise<string> {
+  const st = await stat(dir);
+  return `dir ${dir} ${st.dev} ${release()} ${bootId()}`;
+}
+
+async function readAll(): Promise<Record<string, unknown>> {
   try {
-    return JSON.parse(await readFile(cacheFile(), 'utf8')) as Record<string, ProbeResult>;
+    return JSON.parse(await readFile(cacheFile(), 'utf8')) as Record<string, unknown>;
   } catch {
     return {};
   }
 }
 
-export async function cachedProbe(binary: string): Promise<ProbeResult | undefined> {
-  const entry = (await readAll())[await fingerprint(binary)];
-  return entry && typeof entry.ok === 'boolean' ? entry : undefined;
+/** The answer remembered for `fingerprint`; the caller checks its shape (the file may be damaged). */
+export async function cachedProbe(fingerprint: string): Promise<unknown> {
+  return (await readAll())[fingerprint];
 }
 
-export async function rememberProbe(binary: string, result: ProbeResult): Promise<void> {
+export async function rememberProbe(fingerprint: string, result: unknown): Promise<void> {
   try {
-    const all = { ...(await readAll()), [await fingerprint(binary)]: result };
+    const all = { ...(await readAll()), [fingerprint]: result };
     const file = cacheFile();
     await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
     const temp = `${file}.${process.pid}.tmp`;

@@ -18,6 +18,7 @@ import { ExecError, UsageError } from '../errors.js';
 import { tempPath } from '../store/atomic.js';
 import { registerCleanup } from './cleanup.js';
 import { copyRootfs } from './copy-rootfs.js';
+import { cachedProbe, directoryFingerprint, rememberProbe } from './probe-cache.js';
 import { runTool, runToolSync } from './proc.js';
 
 export type Snapshotter = 'overlay' | 'copy';
@@ -87,9 +88,13 @@ export function probeSnapshotter(scratch: string): Promise<Snapshotter> {
 
 async function probeOverlay(scratch: string): Promise<Snapshotter> {
   await mkdir(scratch, { recursive: true });
+  const fingerprint = await directoryFingerprint(scratch);
+  if ((await cachedProbe(fingerprint)) === 'overlay') return 'overlay';
   const attempt = await mountOverlay(tempPath(scratch, 'probe'), []);
   if (!('rootfs' in attempt)) return 'copy';
   await attempt.rootfs.remove();
+  // Only a mount that worked is remembered: a failure may be passing (a module not yet loaded).
+  await rememberProbe(fingerprint, 'overlay');
   return 'overlay';
 }
 

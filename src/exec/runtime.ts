@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { ExecError } from '../errors.js';
 import { writeBundle } from './bundle.js';
 import { containerId } from './containers.js';
-import { cachedProbe, rememberProbe } from './probe-cache.js';
+import { binaryFingerprint, cachedProbe, rememberProbe, type ProbeResult } from './probe-cache.js';
 import { runTool } from './proc.js';
 import type { OciSpec } from './spec.js';
 
@@ -95,10 +95,11 @@ function probe(name: RuntimeName): Promise<{ ok: true; binary: string } | { ok: 
       if (name === 'chroot') return probeChroot();
       const binary = await which(name);
       if (!binary) return { ok: false as const, reason: `${name} is not installed` };
-      const known = await cachedProbe(binary);
-      if (known) return known;
+      const fingerprint = await binaryFingerprint(binary);
+      const known = (await cachedProbe(fingerprint)) as ProbeResult | undefined;
+      if (typeof known?.ok === 'boolean') return known;
       const result = await probeOci(binary);
-      await rememberProbe(binary, result);
+      await rememberProbe(fingerprint, result);
       return result;
     })();
     probed.set(name, p);

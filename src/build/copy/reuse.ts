@@ -14,8 +14,7 @@
  * with the bytes (the context file's content digest is the one the previous build recorded) and
  * the metadata this copy would give it (size, mode, owner, mtime). Anything else is copied.
  */
-import { lstatSync, type BigIntStats } from 'node:fs';
-import { constants, copyFile, link } from 'node:fs/promises';
+import { constants, copyFileSync, linkSync, lstatSync, type BigIntStats } from 'node:fs';
 import { dirname } from 'node:path';
 import { setMeta, setTimes, type FileMeta } from './metadata.js';
 
@@ -71,7 +70,7 @@ export class SnapshotReuse {
    * Links the taken files into the upper dir, which must no longer be mounted. Directory times
    * are put back: the copy set them once their contents were written, and a link changes them.
    */
-  async link(): Promise<void> {
+  link(): void {
     const dirs = new Map<string, BigIntStats>();
     for (const { rel } of this.taken.values()) {
       const dir = dirname(rel);
@@ -80,14 +79,15 @@ export class SnapshotReuse {
     for (const t of this.taken.values()) {
       const abs = this.abs(t.rel);
       try {
-        await link(`${this.snapshot}/${t.rel}`, abs);
+        // synchronous, as the writer's metadata calls: a link is microseconds, a pool trip more
+        linkSync(`${this.snapshot}/${t.rel}`, abs);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         // written by a later source of this copy: that one wins
         if (code === 'EEXIST') continue;
         if (code !== 'ENOENT') throw err;
         // the snapshot went (pruned meanwhile): copy after all
-        await copyFile(t.src, abs, constants.COPYFILE_EXCL);
+        copyFileSync(t.src, abs, constants.COPYFILE_EXCL);
         setMeta(abs, t.meta);
       }
     }

@@ -89,7 +89,7 @@ async function writeCopy(request: CopyRequest, step: StepContext, groups: readon
       for (const group of groups) await place(group, request, chown ?? group.owner, rootfs.merged, group.ctx === step.context ? reuse : undefined);
       await rootfs.unmount();
       if (reuse !== undefined && reuse.size > 0) {
-        await reuse.link();
+        reuse.link();
         step.status('reuse', `${reuse.size} unchanged files linked from the previous build`, true);
       }
     } catch (err) {
