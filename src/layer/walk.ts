@@ -3,7 +3,7 @@
  * byte order of their UTF-8 names (the order of Go's filepath.Walk, which Docker and BuildKit
  * use). Symlinks are reported, never followed. Memory holds one directory listing per level.
  */
-import { lstat, type BigIntStats } from 'node:fs';
+import { lstatSync, type BigIntStats } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { LayerError } from '../errors.js';
 
@@ -14,20 +14,12 @@ export interface WalkEntry {
   stat: BigIntStats;
 }
 
-/** lstat calls in flight per directory: enough to hide latency, bounded for huge directories. */
-const STAT_BATCH = 64;
-
 function decodeName(raw: Buffer, dir: string): string {
   const name = raw.toString('utf8');
   if (!Buffer.from(name, 'utf8').equals(raw)) {
     throw new LayerError(`file name is not valid UTF-8 in ${dir}: ${JSON.stringify(raw.toString('latin1'))}`);
   }
   return name;
-}
-
-/** Callback lstat: lighter on the main thread than fs/promises for thousands of calls. */
-function lstatBig(path: string): Promise<BigIntStats> {
-  return new Promise((resolve, reject) => lstat(path, { bigint: true }, (err, st) => (err ? reject(err) : resolve(st))));
 }
 
 export async function* walk(root: string): AsyncGenerator<WalkEntry> {
@@ -37,17 +29,14 @@ export async function* walk(root: string): AsyncGenerator<WalkEntry> {
 async function* walkDir(abs: string, rel: string): AsyncGenerator<WalkEntry> {
   const raw = await readdir(abs, { encoding: 'buffer' });
   raw.sort(Buffer.compare);
-  const names = raw.map((n) => decodeName(n, abs));
-  for (let i = 0; i < names.length; i += STAT_BATCH) {
-    const batch = names.slice(i, i + STAT_BATCH);
-    const stats = await Promise.all(batch.map((n) => lstatBig(`${abs}/${n}`)));
-    for (let j = 0; j < batch.length; j++) {
-      const childRel = rel ? `${rel}/${batch[j]}` : batch[j]!;
-      const childAbs = `${abs}/${batch[j]}`;
-      const stat = stats[j]!;
-      yield { rel: childRel, abs: childAbs, stat };
-      if (stat.isDirectory()) yield* walkDir(childAbs, childRel);
-    }
+  for (const name of raw.map((n) => decodeName(n, abs))) {
+    const childRel = rel ? `${rel}/${name}` : name;
+    const childAbs = `${abs}/${name}`;
+    // Synchronous: the trees walked were just written or extracted, their inodes are cached, and
+    // an lstat then takes microseconds, less than a trip through libuv's pool.
+    const stat = lstatSync(childAbs, { bigint: true });
+    yield { rel: childRel, abs: childAbs, stat };
+    if (stat.isDirectory()) yield* walkDir(childAbs, childRel);
   }
 }
 

@@ -23,7 +23,7 @@ import { createCompressor, type CompressOptions, type Compression } from './comp
 import { DigestStream } from './digest.js';
 import { MemberCutter, type TarMember } from './member-cut.js';
 import { MemberGzip, type MemberReuse, type MemberWrite } from './member-gzip.js';
-import { fileChunks, readAhead, readWhole, SMALL_FILE } from './read-ahead.js';
+import { fileChunks, readWholeSync, SMALL_FILE } from './file-contents.js';
 import { Coalescer } from './tar/coalesce.js';
 import { encodeHeader, endOfArchive, padding, type TarHeader } from './tar/header.js';
 import { deviceNumbers, walk } from './walk.js';
@@ -214,7 +214,7 @@ async function* entryParts<T>(dir: string, options: TarOptions, out: TarSink<T>)
   /** An entry that is only a header. */
   const header = (h: TarHeader): T[] => [...out.entry(h.name, 0), ...out.bytes(encodeHeader(h))];
 
-  for await (const { rel, abs, stat, data } of readAhead(walk(root))) {
+  for await (const { rel, abs, stat } of walk(root)) {
     const attrs = xattrs.get(rel);
     if (overlay) {
       checkOverlaySupported(attrs, rel);
@@ -248,10 +248,8 @@ async function* entryParts<T>(dir: string, options: TarOptions, out: TarSink<T>)
       yield* out.entry(h.name, h.size);
       yield* out.bytes(encodeHeader(h));
       if (h.size === 0) continue;
-      if (data) {
-        yield* out.bytes(await data);
-      } else if (h.size <= SMALL_FILE) {
-        yield* out.bytes(await readWhole(abs, h.size, rel));
+      if (h.size <= SMALL_FILE) {
+        yield* out.bytes(readWholeSync(abs, h.size, rel));
       } else {
         for await (const chunk of fileChunks(abs, h.size, rel)) yield* out.bytes(chunk);
       }
