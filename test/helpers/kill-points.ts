@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync, readdirSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -101,9 +101,10 @@ export async function mountsUnder(dir: string): Promise<string[]> {
 
 /** Containers the OCI runtime knows that a hull process with this pid made. */
 export function containersOf(pid: number, runtime = 'runc'): string[] {
-  return execFileSync(runtime, ['list', '-q'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
-    .split('\n')
-    .filter((id) => id.startsWith(`hull-${pid}-`));
+  const listed = execFileSync(runtime, ['list', '-q'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n');
+  // A container whose creation was cut short is not listed; its state dir stays in /run/<runtime>.
+  const stateDirs = existsSync(`/run/${runtime}`) ? readdirSync(`/run/${runtime}`) : [];
+  return [...new Set([...listed, ...stateDirs])].filter((id) => id.startsWith(`hull-${pid}-`));
 }
 
 /** The tags of a store's index.json (full reference → manifest digest). */

@@ -6,7 +6,9 @@
 // delay after it): the seed is printed, HULL_KILL_SEED replays it, and HULL_KILL_ITERATIONS
 // changes the count (50). Needs root, runc and the test registry.
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,6 +18,7 @@ import { fillTree, type TreeNode } from '../helpers/context-tree.js';
 import { assertStoreConsistent, containersOf, envCount, hull, killGroup, killSeed, mountsUnder, registryDigest, startHull, storeTags } from '../helpers/kill-points.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { scratchDirs } from '../helpers/scratch.js';
+import { exited } from '../helpers/spawn.js';
 import { hasTool } from '../helpers/skopeo.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -135,5 +138,33 @@ describe('a SIGKILLed hull build', { skip }, () => {
     }
     console.log(`reliability-kill: kills by phase: ${[...phases].map(([p, n]) => `${p} ${n}`).join(', ')}`);
     await assertStoreConsistent(root);
+  });
+
+  it('clears a container a kill left half-created: a state dir runc cannot list, cgroups, an init waiting', async (t) => {
+    // The owner: a hull process that is gone (any process that has exited will do).
+    const owner = spawn('sleep', ['30']);
+    const ownerStart = readFileSync(`/proc/${owner.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19]!;
+    owner.kill('SIGKILL');
+    await exited(owner);
+    const id = `hull-${owner.pid}-${ownerStart}-0123456789ab`;
+    const state = join('/run/runc', id);
+    await mkdir(state, { recursive: true });
+    execFileSync('mkfifo', [join(state, 'exec.fifo')]);
+    // runc's init, blocked on the fifo, in the container's own cgroup (v1 pids hierarchy, or v2).
+    const cgroup = existsSync('/sys/fs/cgroup/pids') ? join('/sys/fs/cgroup/pids', id) : join('/sys/fs/cgroup', id);
+    await mkdir(cgroup);
+    const init = spawn('sleep', ['300'], { stdio: 'ignore' });
+    t.after(() => init.kill('SIGKILL'));
+    await writeFile(join(cgroup, 'cgroup.procs'), String(init.pid));
+
+    const root = await dirs.fresh('half-created-store');
+    const built = await hull(buildArgs(root, `${registry.host}/kill/half-created:1`), EPOCH);
+    assert.equal(built.code, 0, built.output);
+    const killed = await Promise.race([exited(init).then(() => true), sleep(5000).then(() => false)]);
+    assert.ok(killed, 'the waiting init is killed');
+    // Its cgroup goes once the kernel has reaped it: by this build or the next.
+    if (existsSync(cgroup)) assert.equal((await hull(buildArgs(root, `${registry.host}/kill/half-created:1`), EPOCH)).code, 0);
+    assert.equal(existsSync(state), false, 'the state dir is removed');
+    assert.equal(existsSync(cgroup), false, 'the cgroup is removed');
   });
 });
