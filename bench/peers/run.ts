@@ -24,6 +24,7 @@ import { repoRoot } from '../../test/helpers/paths.js';
 import { startRegistry, type TestRegistry } from '../../test/helpers/registry.js';
 import { summarizeProfile, type ProfileLine } from '../rebuild/profile.js';
 import { workloads, type Workload } from './workloads.js';
+import { hullEnv } from '../hull-env.js';
 
 const REPO = repoRoot();
 const BENCH = join(REPO, 'bench', 'peers');
@@ -173,7 +174,7 @@ const imageName = (w: Workload, tool: ToolName): string => `bench/${w.name}:${to
 
 function hullTool(base: string): Tool {
   const hull = (args: string[], label: string, nodeArgs: string[] = [], cachedPattern?: RegExp): Sample =>
-    timed(label, process.execPath, [...nodeArgs, HULL, ...args], cachedPattern ? { cachedPattern } : {});
+    timed(label, HULL, args, { env: hullEnv(nodeArgs), ...(cachedPattern ? { cachedPattern } : {}) });
   return {
     name: 'hull',
     reset() {

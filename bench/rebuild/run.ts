@@ -1,6 +1,6 @@
 // Rebuilds of a big context: 20,000 files, ~200 MB (bench/rebuild/tree.ts), built with
 //   FROM <busybox base built by hull FROM scratch> / COPY . /app / RUN ls /app | wc -l > /count
-// through the CLI (`node bin/hull build --progress plain`), each build its own process under GNU
+// through the CLI (`bin/hull build --progress plain`, as a user runs it: its shebang sets V8 and malloc options), each build its own process under GNU
 // time, so the seconds and the peak RSS are what a user sees. Cases: cold (fresh store holding
 // only the base), warm with nothing changed, after one small file changed, after `touch` of every
 // file (every stat record stale: 200 MB hashed again, every step still cached); floors on the
@@ -23,6 +23,7 @@ import { busyboxBaseContext } from '../../test/helpers/bases.js';
 import { repoRoot } from '../../test/helpers/paths.js';
 import { summarizeProfile, type ProfileSummary } from './profile.js';
 import { DOCKERFILE, editFile, ensureTree, restoreEditable, type TreeInfo } from './tree.js';
+import { hullEnv } from '../hull-env.js';
 
 const REPO = repoRoot();
 const HULL = join(REPO, 'bin', 'hull');
@@ -55,9 +56,9 @@ interface BuildRun {
 
 function hullBuild(context: string, tag: string, nodeArgs: string[] = []): BuildRun {
   rmSync(TIME_FILE, { force: true });
-  const args = ['-f', '%e %M %U %S', '-o', TIME_FILE, process.execPath, ...nodeArgs, HULL, 'build', '--root', STORE, '--progress', 'plain', '-t', tag, context];
+  const args = ['-f', '%e %M %U %S', '-o', TIME_FILE, HULL, 'build', '--root', STORE, '--progress', 'plain', '-t', tag, context];
   const start = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync('/usr/bin/time', args, { encoding: 'utf8', maxBuffer: 64 << 20, env: hullEnv(nodeArgs) });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const output = `${r.stdout}${r.stderr}`;
   if (r.status !== 0) throw new Error(`hull build ${context} failed (exit ${r.status}):\n${output.slice(-4000)}`);
@@ -261,7 +262,7 @@ RUN ls /app | wc -l > /count
 
 The base is Debian's static busybox built by hull \`FROM scratch\` (\`test/helpers/bases.ts\`) into
 the bench's store, so no registry is involved. Every build is
-\`node bin/hull build --root STORE --progress plain -t ${TAG} CONTEXT\` in its own process under GNU time:
+\`bin/hull build --root STORE --progress plain -t ${TAG} CONTEXT\` in its own process under GNU time:
 the seconds are the wall time of the whole command and the RSS its peak (\`%M\`), as a user sees
 them; CPU s is its user + system time (\`%U\` + \`%S\`, children included), which other load on
 the machine skews less than the wall time. CACHED counts the layer steps (COPY, RUN) the plain output marks \`#N CACHED\`; the COPY
@@ -425,7 +426,7 @@ async function main(): Promise<void> {
     environment,
     tree: { path: CONTEXT, ...tree },
     settings: {
-      command: `node bin/hull build --root STORE --progress plain -t ${TAG} CONTEXT`,
+      command: `bin/hull build --root STORE --progress plain -t ${TAG} CONTEXT`,
       rounds: ROUNDS,
       statistic: 'median',
       seconds: 'wall time of the whole command',
