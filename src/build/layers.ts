@@ -48,7 +48,7 @@ export async function layerSnapshot(store: Store, layer: LayerRef): Promise<stri
   return store.ensureSnapshot(layer.diffID, async (dir) => {
     // A layer known from an imported build cache is fetched only now that a step needs it.
     await ensureBlob(store, layer.blob);
-    await extractLayer(await store.getBlob(layer.blob.digest), dir, { whiteouts: 'overlay' });
+    await extractLayer(await store.getBlob(layer.blob.digest), dir, { whiteouts: 'overlay', diffID: layer.diffID });
   });
 }
 

@@ -1,6 +1,8 @@
-import { readFile, realpath } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, realpath, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { PatternMatcher, readDockerignore } from './dockerignore.js';
+import { ContextError } from './errors.js';
 
 /** An opened build context: its real root and its ignore rules. */
 export interface BuildContext {
@@ -17,12 +19,24 @@ export interface BuildContext {
   rootfs?: boolean;
 }
 
+/**
+ * The ignore file's text, or null when there is none. Opened without blocking and checked to be a
+ * regular file before reading: a context may hold a FIFO (or a link to a device) by that name,
+ * and reading one would wait forever or never end.
+ */
 async function readIfPresent(path: string): Promise<string | null> {
+  let handle: FileHandle;
   try {
-    return await readFile(path, 'utf8');
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
+  }
+  try {
+    if (!(await handle.stat()).isFile()) throw new ContextError(`${path} is not a regular file: an ignore file must be one`);
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
   }
 }
 

@@ -1,4 +1,4 @@
-import { lstatSync, readlinkSync } from 'node:fs';
+import { lstatSync, readlinkSync, type BigIntStats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ContextError } from './errors.js';
@@ -53,6 +53,19 @@ const TYPES = new Map<number, EntryType>([
   [0o060000, 'block-device'],
 ]);
 
+/** Linux's limit on a path in any syscall: a context entry below it cannot be read at all. */
+const PATH_MAX = 4095;
+
+/**
+ * ENAMETOOLONG (a tree deeper than any syscall takes a path for) as a ContextError naming the
+ * path, shortened; any other error as it is.
+ */
+function pathError(err: unknown, path: string): unknown {
+  if ((err as NodeJS.ErrnoException).code !== 'ENAMETOOLONG') return err;
+  const shown = path.length > 200 ? `${path.slice(0, 120)}…(${path.length} chars)…${path.slice(-60)}` : path;
+  return new ContextError(`context path '${shown}': path is too long (Linux allows ${PATH_MAX} bytes in a path)`);
+}
+
 /**
  * lstat one context path (never following a final symlink) into an entry. Synchronous on purpose:
  * an lstat of a cached inode takes a microsecond or two, while a promise through libuv's thread
@@ -60,7 +73,12 @@ const TYPES = new Map<number, EntryType>([
  */
 function lstatEntry(root: string, path: string): ContextEntry {
   const abs = join(root, path);
-  const st = lstatSync(abs, { bigint: true });
+  let st: BigIntStats;
+  try {
+    st = lstatSync(abs, { bigint: true });
+  } catch (err) {
+    throw pathError(err, path);
+  }
   const type = TYPES.get(Number(st.mode) & S_IFMT) ?? 'file';
   const entry: ContextEntry = {
     path,
@@ -130,8 +148,12 @@ function entryOrGone(root: string, path: string): ContextEntry | undefined {
 }
 
 /** A directory's names in walk order. Listed asynchronously: one turn of the event loop per directory keeps a long walk from starving timers and I/O. */
-async function sortedNames(abs: string): Promise<string[]> {
-  return sortByUtf8(await readdir(abs), (name) => name);
+async function sortedNames(root: string, path: string): Promise<string[]> {
+  try {
+    return sortByUtf8(await readdir(join(root, path)), (name) => name);
+  } catch (err) {
+    throw pathError(err, path);
+  }
 }
 
 /** Refuses an `under` that passes through a symlink: the walk must stay inside the context. */
@@ -153,7 +175,7 @@ export async function* walkContext(root: string, options: WalkOptions = {}): Asy
   const stack: Frame[] = [
     {
       dir: under,
-      names: await sortedNames(join(root, under)),
+      names: await sortedNames(root, under),
       next: 0,
       state: ignore === undefined ? [] : under === '' ? ignore.rootState() : ignore.stateOf(under),
       pending: undefined,
@@ -177,7 +199,7 @@ export async function* walkContext(root: string, options: WalkOptions = {}): Asy
     if (entry === undefined) continue;
     if (excluded) {
       if (entry.type === 'directory') {
-        stack.push({ dir: path, names: await sortedNames(join(root, path)), next: 0, state, pending: entry });
+        stack.push({ dir: path, names: await sortedNames(root, path), next: 0, state, pending: entry });
       }
       continue;
     }
@@ -190,7 +212,7 @@ export async function* walkContext(root: string, options: WalkOptions = {}): Asy
     }
     yield entry;
     if (entry.type === 'directory') {
-      stack.push({ dir: path, names: await sortedNames(join(root, path)), next: 0, state, pending: undefined });
+      stack.push({ dir: path, names: await sortedNames(root, path), next: 0, state, pending: undefined });
     }
   }
 }

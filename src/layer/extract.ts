@@ -27,6 +27,12 @@ export interface ExtractOptions {
   xattrs?: boolean;
   /** Refuse layers whose uncompressed tar is larger than this many bytes. */
   maxSize?: number;
+  /**
+   * The diffID the image config lists for this layer: extraction fails when the tar hashes to
+   * anything else. Snapshots are filed by diffID and shared between images, so a config naming
+   * another image's diffID must not get its content filed (and later used) under that name.
+   */
+  diffID?: string;
   onWarning?: (message: string) => void;
 }
 
@@ -66,6 +72,9 @@ export async function extractLayer(source: Readable, target: string, options: Ex
   try {
     for await (const entry of readTar(digest)) await extractor.entry(entry);
     await extractor.finish();
+    if (options.diffID !== undefined && digest.digest !== options.diffID) {
+      throw new LayerError(`the layer's content has diffID ${digest.digest}, not the ${options.diffID} its image config lists`);
+    }
   } catch (err) {
     if (err instanceof HullError) throw err;
     throw new LayerError(`extracting into ${root}: ${(err as Error).message}`);

@@ -30,11 +30,14 @@ export function printable(name: string): string {
   return s.length > 200 ? `${s.slice(0, 120)}…(${s.length} chars)…${s.slice(-60)}` : s;
 }
 
+/** lstat, null when nothing is there; a path longer than Linux takes is a LayerError naming it. */
 export async function lstatOrNull(path: string): Promise<BigIntStats | null> {
   try {
     return await lstat(path, { bigint: true });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'ENAMETOOLONG') throw new LayerError(`'${printable(path)}': path is too long (Linux allows ${PATH_MAX} bytes)`, path);
     throw err;
   }
 }

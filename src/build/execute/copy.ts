@@ -206,7 +206,7 @@ async function place(group: SourceGroup, request: CopyRequest, owner: Owner, tar
       copied.push(source);
       continue;
     }
-    const dest = await new RootResolver(targetRoot).resolveDir(request.dest.split('/').filter((p) => p !== ''), request.dest, true);
+    const dest = await new RootResolver(targetRoot, { aboveRoot: 'clamp' }).resolveDir(request.dest.split('/').filter((p) => p !== ''), request.dest, true);
     await extractArchive(join(group.ctx.root, source.path), join(targetRoot, dest!), owner === 'preserve' ? {} : { owner });
   }
   if (copied.length === 0) return;

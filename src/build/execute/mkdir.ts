@@ -20,7 +20,8 @@ async function makeDirectory(request: MkdirRequest, step: StepContext): Promise<
   const rootfs = await mountRootfs(tempPath(store.paths.tmp, 'workdir'), await lowerDirs(store, step.layers));
   try {
     const owner = request.user === '' ? { uid: 0, gid: 0 } : await resolveUser(request.user, rootfs.merged);
-    const resolver = new RootResolver(rootfs.merged);
+    // '..' stops at the image's root, as the kernel (and Docker) read it inside the image
+    const resolver = new RootResolver(rootfs.merged, { aboveRoot: 'clamp' });
     const parts = request.path.split('/').filter((p) => p !== '');
     for (let i = 1; i <= parts.length; i++) {
       const prefix = parts.slice(0, i);

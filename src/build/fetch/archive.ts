@@ -14,7 +14,7 @@ import { HullError, LayerError } from '../../errors.js';
 import { decompress, detectFormat } from '../../layer/compress.js';
 import { Extractor } from '../../layer/extractor.js';
 import { missingTool, ProcessStream } from '../../layer/subprocess.js';
-import { readTar } from '../../layer/tar/reader.js';
+import { readTar, UnsupportedEntryError } from '../../layer/tar/reader.js';
 
 export type ArchiveFormat = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'tar';
 
@@ -37,7 +37,10 @@ const DETECT_LIMIT = 2 << 20;
 /** The decompressors layers never need, run as the binaries moby's DecompressStream runs too. */
 const TOOLS = { bzip2: 'bzip2', xz: 'xz-utils' } as const;
 
-/** The format of a tar archive in `file`, or undefined when it is not one (it is then copied as a file). */
+/**
+ * The format of a tar archive in `file`, or undefined when it is not one (it is then copied as a
+ * file). A tar whose first entry hull cannot unpack is an UnsupportedEntryError.
+ */
 export async function detectArchive(file: string): Promise<ArchiveFormat | undefined> {
   const st = await lstat(file);
   if (!st.isFile()) return undefined;
@@ -52,6 +55,9 @@ export async function detectArchive(file: string): Promise<ArchiveFormat | undef
   } catch (err) {
     // A missing decompressor is a setup problem to report, not a sign the file is no archive.
     if ((format === 'bzip2' || format === 'xz') && err instanceof LayerError && err.message === missingTool(format, TOOLS[format]).message) throw err;
+    // A sound header of a kind hull cannot unpack (a sparse file) is still a tar, as Go's reader
+    // would say: copying it as a plain file would hide that it was never extracted.
+    if (err instanceof UnsupportedEntryError) throw err;
     // Anything else — a corrupt stream, a bad header checksum — means "not a tar", as in Go.
     return undefined;
   } finally {

@@ -7,12 +7,21 @@
  * left unread is skipped when the next entry is requested.
  */
 import { HullError, LayerError } from '../../errors.js';
+import { printable } from '../resolve.js';
 import { BLOCK, type EntryType, type TarHeader } from './header.js';
 import { decodePaxRecords, paxNumber } from './pax.js';
 
 export interface TarEntry {
   header: TarHeader;
   body: AsyncIterable<Buffer>;
+}
+
+/**
+ * A well-formed tar entry of a kind hull does not unpack (sparse files, unknown types): unlike a
+ * corrupt header, it shows the stream is a tar archive, one that cannot be extracted.
+ */
+export class UnsupportedEntryError extends LayerError {
+  override name = 'UnsupportedEntryError';
 }
 
 /** PAX and GNU long-name data are read whole: bounded so a hostile header cannot exhaust memory. */
@@ -194,7 +203,7 @@ export async function* readTar(source: AsyncIterable<Chunk> | Iterable<Chunk>): 
       const type = TYPES[flag];
       if (!type) {
         const what = flag === 'S' ? 'GNU sparse files are' : `entry type '${flag.replace(/[^\x20-\x7e]/g, '?')}' is`;
-        throw new LayerError(`${what} not supported (tar header at offset ${at})`);
+        throw new UnsupportedEntryError(`${what} not supported (tar header at offset ${at})`);
       }
 
       const magic = block.toString('latin1', 257, 263);
@@ -215,6 +224,12 @@ export async function* readTar(source: AsyncIterable<Chunk> | Iterable<Chunk>): 
           else if (key === 'gid') gid = paxNumber(value, key, name);
           else if (key === 'mtime') mtime = paxNumber(value, key, name);
           else if (key.startsWith('SCHILY.xattr.')) xattrs.set(key.slice('SCHILY.xattr.'.length), value);
+        }
+        // PAX sparse files keep their map in the data and their real name in GNU.sparse.name:
+        // unpacked as ordinary files they would be the raw map under a stand-in name.
+        if ([...pending.pax.keys()].some((key) => key.startsWith('GNU.sparse.'))) {
+          const real = pending.pax.get('GNU.sparse.name')?.toString('utf8') ?? name;
+          throw new UnsupportedEntryError(`entry '${printable(real)}': GNU sparse files are not supported (tar header at offset ${at})`, real);
         }
       }
       pending = { pax: null, longName: null, longLink: null };
