@@ -24,7 +24,7 @@ import { repoRoot } from '../../test/helpers/paths.js';
 import { startRegistry, type TestRegistry } from '../../test/helpers/registry.js';
 import { summarizeProfile, type ProfileLine } from '../rebuild/profile.js';
 import { workloads, type Workload } from './workloads.js';
-import { hullEnv } from '../hull-env.js';
+import { hullCommand } from '../hull-env.js';
 
 const REPO = repoRoot();
 const BENCH = join(REPO, 'bench', 'peers');
@@ -173,8 +173,10 @@ interface Tool {
 const imageName = (w: Workload, tool: ToolName): string => `bench/${w.name}:${tool}`;
 
 function hullTool(base: string): Tool {
-  const hull = (args: string[], label: string, nodeArgs: string[] = [], cachedPattern?: RegExp): Sample =>
-    timed(label, HULL, args, { env: hullEnv(nodeArgs), ...(cachedPattern ? { cachedPattern } : {}) });
+  const hull = (args: string[], label: string, nodeArgs: string[] = [], cachedPattern?: RegExp): Sample => {
+    const command = hullCommand(HULL, args, nodeArgs);
+    return timed(label, command.cmd, command.args, { env: command.env, ...(cachedPattern ? { cachedPattern } : {}) });
+  };
   return {
     name: 'hull',
     reset() {

@@ -23,7 +23,7 @@ import { busyboxBaseContext } from '../../test/helpers/bases.js';
 import { repoRoot } from '../../test/helpers/paths.js';
 import { summarizeProfile, type ProfileSummary } from './profile.js';
 import { DOCKERFILE, editFile, ensureTree, restoreEditable, type TreeInfo } from './tree.js';
-import { hullEnv } from '../hull-env.js';
+import { hullCommand } from '../hull-env.js';
 
 const REPO = repoRoot();
 const HULL = join(REPO, 'bin', 'hull');
@@ -56,9 +56,10 @@ interface BuildRun {
 
 function hullBuild(context: string, tag: string, nodeArgs: string[] = []): BuildRun {
   rmSync(TIME_FILE, { force: true });
-  const args = ['-f', '%e %M %U %S', '-o', TIME_FILE, HULL, 'build', '--root', STORE, '--progress', 'plain', '-t', tag, context];
+  const command = hullCommand(HULL, ['build', '--root', STORE, '--progress', 'plain', '-t', tag, context], nodeArgs);
+  const args = ['-f', '%e %M %U %S', '-o', TIME_FILE, command.cmd, ...command.args];
   const start = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', args, { encoding: 'utf8', maxBuffer: 64 << 20, env: hullEnv(nodeArgs) });
+  const r = spawnSync('/usr/bin/time', args, { encoding: 'utf8', maxBuffer: 64 << 20, env: command.env });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const output = `${r.stdout}${r.stderr}`;
   if (r.status !== 0) throw new Error(`hull build ${context} failed (exit ${r.status}):\n${output.slice(-4000)}`);
