@@ -31,6 +31,8 @@ export interface LayerRef {
 
 export interface CommitOptions {
   compression?: Compression;
+  /** The compressor's level (see CompressOptions). */
+  level?: number;
   /** SOURCE_DATE_EPOCH: file mtimes in the layer are clamped to it. */
   sourceDateEpoch?: number;
   /**
@@ -80,6 +82,7 @@ export async function commitUpperDir(store: Store, upperDir: string, options: Co
       whiteouts: 'overlay',
       compression,
       members,
+      ...(options.level !== undefined ? { level: options.level } : {}),
       ...(reuse ? { reuse } : {}),
       ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
     }),

@@ -72,6 +72,7 @@ export async function buildPlatform(shared: SharedBuild, graph: BuildGraph, labe
     run: { network: options.network ?? 'host', ...(options.runtime !== undefined ? { runtime: options.runtime } : {}), ...(options.secrets ? { secrets: options.secrets } : {}) },
     commit: {
       ...(options.compression !== undefined ? { compression: options.compression } : {}),
+      ...(options.compressionLevel !== undefined ? { level: options.compressionLevel } : {}),
       ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
     },
     cache: {

@@ -53,7 +53,10 @@ export interface BuildOptions {
   runtime?: string;
   /** Secrets by id for `RUN --mount=type=secret` (`--secret`); read only by the RUNs that mount them. */
   secrets?: ReadonlyMap<string, Secret>;
+  /** How layers are compressed (default gzip). */
   compression?: Compression;
+  /** The compressor's level: gzip 1–9 (default 1), zstd 1–19 (default 3). */
+  compressionLevel?: number;
   /** SOURCE_DATE_EPOCH: the image's and history's `created`, and the clamp of file mtimes. */
   sourceDateEpoch?: number;
   /** Rebuild every step (`--no-cache`). */

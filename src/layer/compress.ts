@@ -16,7 +16,7 @@ export const DEFAULT_ZSTD_LEVEL = 3;
 
 export interface CompressOptions {
   compression?: Compression;
-  /** gzip 1–9 (default 6) or zstd 1–19 (default 3). */
+  /** gzip 1–9 (default 1) or zstd 1–19 (default 3). */
   level?: number;
   /** gzip blocks compressed at once; never changes the bytes. */
   concurrency?: number;

@@ -10,7 +10,9 @@
 import { LayerError } from '../errors.js';
 
 /** Names this JSON layout; a different one is never read as this. */
-export const MEMBER_INDEX_FORMAT = 'hull.layer.gzip-members.v1';
+// v2: incompressible parts are stored, not deflated; a v1 blob's members are all deflated, so
+// copying them would make a blob that differs from one written afresh.
+export const MEMBER_INDEX_FORMAT = 'hull.layer.gzip-members.v2';
 
 /**
  * What decided the compressed bytes of every member. A member is reused only when these match

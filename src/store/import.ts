@@ -20,6 +20,8 @@ import type { Store } from './store.js';
 export interface ImportOptions {
   platform?: Platform;
   compression?: Compression;
+  /** The compressor's level (see CompressOptions). */
+  level?: number;
   /** Seconds since the epoch: the image's `created` and the clamp for file mtimes (reproducible imports). */
   sourceDateEpoch?: number;
   /** The history comment (`docker import --message`). */
@@ -81,7 +83,10 @@ async function sourceStat(source: string): Promise<Stats> {
 async function storeLayer(store: Store, tar: Readable, options: ImportOptions): Promise<LayerBlob> {
   const blob = new PassThrough();
   const [layer] = await Promise.all([
-    compressLayer(tar, blob, options.compression === undefined ? {} : { compression: options.compression }),
+    compressLayer(tar, blob, {
+      ...(options.compression !== undefined && { compression: options.compression }),
+      ...(options.level !== undefined && { level: options.level }),
+    }),
     store.putBlob(blob),
   ]);
   return layer;

@@ -6,9 +6,10 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import { describe, it } from 'node:test';
-import { gunzipSync } from 'node:zlib';
+import { deflateRawSync, gunzipSync, inflateRawSync } from 'node:zlib';
 import { LayerError } from '../../src/errors.js';
 import { createCompressor, decompress, detectFormat, GZIP_BLOCK_SIZE, ParallelGzip } from '../../src/layer/index.js';
+import { storedBlocks } from '../../src/layer/pgzip.js';
 import { ProcessStream } from '../../src/layer/subprocess.js';
 import { hasTool, run, tempDir } from './helpers.js';
 
@@ -64,6 +65,30 @@ describe('parallel gzip', () => {
       const out = await gz(input, { concurrency: 2 });
       assert.deepEqual(gunzipSync(out), input);
       run('gzip', ['-t'], out);
+    }
+  });
+
+  it('stores incompressible blocks instead of deflating them, in the same valid stream', async () => {
+    const random = Buffer.concat(Array.from({ length: 3 * 64 }, (_, i) => createHash('sha512').update(`block ${i}`).digest()).map((d) => Buffer.concat(Array.from({ length: 256 }, (_, j) => createHash('sha512').update(d).update(String(j)).digest()))));
+    const mixed = Buffer.concat([random, data, random.subarray(0, 12345)]);
+    const out = await gz(mixed, { concurrency: 2 });
+    assert.deepEqual(gunzipSync(out), mixed);
+    run('gzip', ['-t'], out);
+    // the random MiBs cost their bytes and a few of framing each, the text deflates as before
+    const textOnly = await gz(data, { concurrency: 2 });
+    assert.ok(out.length < random.length + 12345 + textOnly.length + 8 * 1024, `${out.length} bytes`);
+    assert.deepEqual(await gz(mixed, { concurrency: 1 }, 999), out, 'same bytes with other threads and chunks');
+  });
+
+  it('writes stored blocks that zlib inflates, alone and followed by more blocks', () => {
+    const random = createHash('sha512').update('x').digest();
+    for (const size of [0, 1, 65535, 65536, 200_000]) {
+      const data = Buffer.alloc(size);
+      for (let i = 0; i < size; i += 64) random.copy(data, i);
+      assert.deepEqual(inflateRawSync(storedBlocks(data, true)), data, `${size} bytes, last`);
+      const tail = Buffer.from('and then some text that deflates');
+      const joined = Buffer.concat([storedBlocks(data, false), deflateRawSync(tail)]);
+      assert.deepEqual(inflateRawSync(joined), Buffer.concat([data, tail]), `${size} bytes, then a deflated block`);
     }
   });
 

@@ -12,6 +12,7 @@ import { openRepository } from '../../registry/client.js';
 import { push } from '../../registry/push.js';
 import type { NetworkMode } from '../../exec/bundle.js';
 import type { Store } from '../../store/store.js';
+import { COMPRESSION_OPTIONS, COMPRESSION_USAGE, parseCompression } from '../compression.js';
 import { csvFields, keyValues, parseOptions } from '../options.js';
 import { ROOT_OPTION, ROOT_USAGE, withStore } from '../store.js';
 import type { Command } from '../types.js';
@@ -48,6 +49,7 @@ Options:
       --runtime NAME       crun, runc or chroot (default: the first that works here)
       --secret SPEC        a secret for RUN --mount=type=secret (repeat): id=ID,src=FILE or
                            id=ID,env=VARIABLE; id=ID alone takes $ID, else the file ID
+${COMPRESSION_USAGE}
   -o, --output SPEC        type=image (default), type=registry, type=oci,dest=FILE or
                            type=docker,dest=FILE (a tarball for 'docker load'); repeatable
       --push               also push every -t name (same as --output type=registry)
@@ -82,6 +84,7 @@ Example: hull build -t 127.0.0.1:5000/app:1 --push .`,
       iidfile: { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
       progress: { type: 'string', default: 'auto' },
+      ...COMPRESSION_OPTIONS,
     });
     if (positionals.length !== 1) throw new UsageError('give one build context directory');
     const mode = (values.quiet ? 'quiet' : values.progress) as ProgressMode;
@@ -95,6 +98,7 @@ Example: hull build -t 127.0.0.1:5000/app:1 --push .`,
     if (outputs.some((o) => o.type === 'registry' || (o.type === 'image' && o.push)) && tags.length === 0) {
       throw new UsageError('pushing needs a name: give -t REGISTRY/REPOSITORY:TAG');
     }
+    const { compression, level } = parseCompression(values);
     const secrets = await checkSecretFiles(new Map((values.secret ?? []).map((spec) => parseSecret(spec, process.env))));
     const contextDir = positionals[0]!;
     const dockerfile = values.file === '-' ? 'Dockerfile' : (values.file ?? join(contextDir, 'Dockerfile'));
@@ -126,6 +130,8 @@ Example: hull build -t 127.0.0.1:5000/app:1 --push .`,
           network: values.network as NetworkMode,
           ...(values.runtime !== undefined ? { runtime: values.runtime } : {}),
           secrets,
+          compression,
+          ...(level !== undefined ? { compressionLevel: level } : {}),
           ...(epoch !== undefined && /^\d+$/.test(epoch) ? { sourceDateEpoch: Number(epoch) } : {}),
           onEvent: (e) => renderer.onEvent(e),
         });

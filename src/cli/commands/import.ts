@@ -1,14 +1,12 @@
 import { UsageError } from '../../errors.js';
 import { normalizeReference } from '../../image/reference.js';
 import { parsePlatform } from '../../image/platform.js';
-import type { Compression } from '../../layer/compress.js';
 import { importRootfs } from '../../store/import.js';
 import { binaryStreams } from '../binary.js';
+import { COMPRESSION_OPTIONS, COMPRESSION_USAGE, parseCompression } from '../compression.js';
 import { parseOptions } from '../options.js';
 import { ROOT_OPTION, ROOT_USAGE, withStore } from '../store.js';
 import type { Command } from '../types.js';
-
-const COMPRESSIONS: readonly Compression[] = ['gzip', 'zstd', 'none'];
 
 export const importCommand: Command = {
   summary: 'Create a one-layer image from a root filesystem (directory or tarball)',
@@ -20,7 +18,7 @@ A tarball may be plain, gzip or zstd; - reads it from standard input.
 Options:
       --platform P         the image's platform (default: this machine's), e.g. linux/arm/v7
   -m, --message TEXT       the history comment (default: "Imported from SOURCE")
-      --compression C      gzip (default), zstd or none
+${COMPRESSION_USAGE}
 ${ROOT_USAGE}
 
 Reproducible: with SOURCE_DATE_EPOCH set, the image's date and every file's mtime are clamped to it.`,
@@ -29,17 +27,17 @@ Reproducible: with SOURCE_DATE_EPOCH set, the image's date and every file's mtim
       ...ROOT_OPTION,
       platform: { type: 'string' },
       message: { type: 'string', short: 'm' },
-      compression: { type: 'string', default: 'gzip' },
+      ...COMPRESSION_OPTIONS,
     });
     if (positionals.length !== 2) throw new UsageError('give the root filesystem and the reference to tag it with');
-    const compression = values.compression as Compression;
-    if (!COMPRESSIONS.includes(compression)) throw new UsageError(`--compression ${values.compression}: choose gzip, zstd or none`);
+    const { compression, level } = parseCompression(values);
     const [source, ref] = positionals as [string, string];
     const reference = normalizeReference(ref);
     const epoch = process.env.SOURCE_DATE_EPOCH;
     const result = await withStore(values.root, (store) =>
       importRootfs(store, source, reference, {
         compression,
+        ...(level !== undefined && { level }),
         ...(values.platform !== undefined && { platform: parsePlatform(values.platform) }),
         ...(values.message !== undefined && { message: values.message }),
         ...(epoch !== undefined && epoch !== '' && { sourceDateEpoch: Number(epoch) }),
