@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Agent, Dispatcher } from 'undici';
-import { lazyUndici } from './undici.js';
+import { agentClass, request } from './undici.js';
 import { connectOptions, type Endpoint } from './hosts.js';
 
 export interface RetryPolicy {
@@ -33,7 +33,7 @@ export class AgentPool {
     const key = endpoint ? `${new URL(endpoint.url).origin} ${JSON.stringify(endpoint.tls ?? null)}` : 'default';
     let agent = this.agents.get(key);
     if (!agent) {
-      agent = new (lazyUndici().Agent)({ keepAliveTimeout: 30_000, connect: connectOptions(endpoint?.tls) });
+      agent = new (agentClass())({ keepAliveTimeout: 30_000, connect: connectOptions(endpoint?.tls) });
       this.agents.set(key, agent);
     }
     return agent;
@@ -51,7 +51,7 @@ export async function send(
   url: string,
   init: { method: string; headers: Record<string, string>; body?: Buffer | string | Readable },
 ): Promise<RawResponse> {
-  const res = await lazyUndici().request(url, {
+  const res = await request(url, {
     dispatcher,
     method: init.method as Dispatcher.HttpMethod,
     headers: init.headers,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Dispatcher } from 'undici';
-import { lazyUndici } from '../../registry/undici.js';
+import { envProxyAgentClass, request } from '../../registry/undici.js';
 import { DigestStream } from '../../layer/digest.js';
 import { errorText } from '../../registry/transport.js';
 import { ChecksumMismatchError, FetchError, redactUrl } from './errors.js';
@@ -55,7 +55,7 @@ export async function downloadUrl(url: string, dir: string, options: DownloadOpt
   const target = httpUrl(url, shown);
   // Proxies from HTTP_PROXY / HTTPS_PROXY / NO_PROXY, as Go's default transport under BuildKit
   // reads them. One agent per download: nothing stays connected afterwards.
-  const dispatcher = new (lazyUndici().EnvHttpProxyAgent)();
+  const dispatcher = new (envProxyAgentClass())();
   try {
     const response = await get(target, shown, dispatcher, options.signal);
     await mkdir(dir, { recursive: true });
@@ -148,7 +148,7 @@ async function get(first: URL, shown: string, dispatcher: Dispatcher, signal: Ab
   for (let redirects = 0; ; redirects++) {
     let res: Dispatcher.ResponseData;
     try {
-      res = await lazyUndici().request(target, { dispatcher, method: 'GET', headers, ...(signal && { signal }) });
+      res = await request(target, { dispatcher, method: 'GET', headers, ...(signal && { signal }) });
     } catch (err) {
       if (signal?.aborted) throw err;
       throw new FetchError(`ADD ${shown}: cannot reach the server: ${errorText(err)}`, shown);
