@@ -12,6 +12,7 @@
 //   bench/peers/setup.sh && npm run build && node dist/bench/peers/run.js
 //   as root; BENCH_RUNS=N (default 3); BENCH_WORKLOADS=run-heavy,multi-stage,context-200mb,instructions-30;
 //   BENCH_TOOLS=hull,buildkit,buildah; HULL_BENCH_PEERS_DIR=DIR (default /tmp/hull-bench-peers);
+//   BENCH_SETTLE=S waits S seconds (default 35) after the resets before cold builds (see settle());
 //   BENCH_PROFILE=0 skips the profiles; BENCH_WRITE=0 prints without writing the reports;
 //   BENCH_REPORT_ONLY=1 renders docs/BENCHMARKS.md and the chart again from latest.json.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -30,6 +31,7 @@ const REPO = repoRoot();
 const BENCH = join(REPO, 'bench', 'peers');
 const DOCS = join(REPO, 'docs');
 const WORK = process.env.HULL_BENCH_PEERS_DIR ?? join(tmpdir(), 'hull-bench-peers');
+const SETTLE_SECONDS = Number(process.env.BENCH_SETTLE ?? 35);
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 const PROFILE = process.env.BENCH_PROFILE !== '0';
 const WRITE = process.env.BENCH_WRITE !== '0';
@@ -149,6 +151,19 @@ function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): 
   const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status}):\n${r.stdout}${r.stderr}`.slice(-4000));
   return r.stdout;
+}
+
+/**
+ * Waits until what a reset deleted no longer slows down creating files. On ext4 a new inode is
+ * not taken from those deleted in the last ~30 s (fs/ext4/ialloc.c, recently_deleted()), and
+ * finding one past 20,000 of them cost seconds of system time per build here: the tool whose
+ * cold build came right after its own reset paid for it (cold builds varied 7–20 s). So every
+ * tool is reset first, then the writes are flushed and the bench waits BENCH_SETTLE seconds
+ * (default 35) once, before any cold build.
+ */
+function settle(): void {
+  spawnSync('sync');
+  spawnSync('sleep', [String(SETTLE_SECONDS)]);
 }
 
 function shellSeconds(script: string): number {
@@ -699,6 +714,11 @@ half an hour with the default 3 runs on 2 cores (the first run a minute more, to
 pick a subset; \`HULL_BENCH_PEERS_DIR\` moves the work directory (default \`${WORK}\`; logs of every
 command in its \`logs/\`); \`BENCH_PROFILE=0\` skips the profiles; \`BENCH_REPORT_ONLY=1\` renders this file
 and the chart again from \`bench/peers/latest.json\` without measuring.
+
+Every run resets all three tools first (store, images, build cache), then waits \`BENCH_SETTLE\`
+seconds (default 35) before the first cold build: ext4 does not hand out an inode deleted less
+than ~30 s before, and creating files just after a reset deleted 20,000 cost whichever tool came
+next seconds of system time (its cold builds of the 200 MB context varied from 7 to 20 s).
 `;
 }
 
@@ -859,8 +879,9 @@ async function main(): Promise<void> {
       };
       for (let i = 0; i < RUNS; i++) {
         console.log(` run ${i + 1}/${RUNS}`);
+        for (const t of toolset) t.reset();
+        settle();
         for (const t of toolset) {
-          t.reset();
           record(t.name, 'cold', t.build(w, `${w.name}-${t.name}-cold-${i}`));
           record(t.name, 'warm', t.build(w, `${w.name}-${t.name}-warm-${i}`));
           w.edit(i);
@@ -908,6 +929,7 @@ async function main(): Promise<void> {
         console.log(`profiling hull: ${m.workload} · ${CASE_LABEL[m.case]} (${m.text}: ${fmt(m.ratio)}×)`);
         let s: Sample;
         hull.reset();
+        settle();
         if (m.case === 'cold') s = hull.build(w, `profile-${key}`, prof);
         else {
           hull.build(w, `profile-${key}-setup`);

@@ -71,7 +71,9 @@ interface Described {
 }
 
 interface Compressed {
-  gz: Buffer;
+  /** The member's bytes, in pieces (not joined: a copy of every byte of the layer saved). */
+  gz: Buffer[];
+  gzSize: number;
   reused: boolean;
   member: Described;
 }
@@ -184,14 +186,15 @@ export class MemberGzip {
    * deflating that reuse saves.
    */
   private async encode(member: TarMember, crc: number, previous: Previous | undefined): Promise<Compressed> {
-    const data = Buffer.concat(member.parts, member.size);
+    // A piece of a large file is a member of one part: no copy needed.
+    const data = member.parts.length === 1 ? member.parts[0]! : Buffer.concat(member.parts, member.size);
     const sha256 = Buffer.from(await webcrypto.subtle.digest('SHA-256', data)).toString('hex');
     const described = { size: member.size, sha256, first: member.first, last: member.last };
     const trailer = gzipTrailer(crc, member.size);
     const old = previous?.bySha.get(sha256);
     if (old && previous) {
       const gz = await this.copy(previous.file, old, trailer);
-      if (gz) return { gz, reused: true, member: described };
+      if (gz) return { gz: [gz], gzSize: gz.length, reused: true, member: described };
     }
     const runs = deflateRuns(member.parts);
     const body: Buffer[] = [];
@@ -201,7 +204,8 @@ export class MemberGzip {
       const dictionary = run.start > 0 ? data.subarray(Math.max(0, run.start - DICT_SIZE), run.start) : undefined;
       body.push(await deflateBlock(data.subarray(run.start, run.end), dictionary, run.stored ? 0 : this.encoder.level, i === runs.length - 1));
     }
-    return { gz: Buffer.concat([this.header, ...body, trailer]), reused: false, member: described };
+    const gz = [this.header, ...body, trailer];
+    return { gz, gzSize: gz.reduce((n, b) => n + b.length, 0), reused: false, member: described };
   }
 
   /** The old member, if it is the gzip member of the new bytes as far as its header and trailer tell. */
@@ -226,16 +230,16 @@ export class MemberGzip {
       tarOffset: this.tarSize,
       tarSize: member.size,
       gzOffset: this.gzSize,
-      gzSize: done.gz.length,
+      gzSize: done.gzSize,
       sha256: member.sha256,
       first: member.first,
       last: member.last,
     });
     this.tarSize += member.size;
-    this.gzSize += done.gz.length;
+    this.gzSize += done.gzSize;
     if (done.reused) this.reused++;
     else this.compressed++;
-    yield done.gz;
+    yield* done.gz;
     return member.size;
   }
 }
