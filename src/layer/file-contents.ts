@@ -28,12 +28,17 @@ function changed(rel: string, how: string): LayerError {
   return new LayerError(`'${rel}' ${how} while being packed`, rel);
 }
 
+/** Where contents are read into: a fresh buffer, or room the caller has (layer members' slabs). */
+export type Allocate = (size: number) => Buffer;
+
+const fresh: Allocate = (size) => Buffer.allocUnsafe(size);
+
 /** The whole of a small file, which must still be `size` bytes long. */
-export function readWholeSync(path: string, size: number, rel: string): Buffer {
+export function readWholeSync(path: string, size: number, rel: string, alloc: Allocate = fresh): Buffer {
   const fd = openSync(path, 'r');
   try {
     // One spare byte: reading it means the file grew.
-    const buf = Buffer.allocUnsafe(size + 1);
+    const buf = alloc(size + 1);
     let pos = 0;
     for (;;) {
       const bytesRead = readSync(fd, buf, pos, size + 1 - pos, pos);
@@ -48,14 +53,14 @@ export function readWholeSync(path: string, size: number, rel: string): Buffer {
   }
 }
 
-/** A large file in READ_CHUNK pieces, each a fresh buffer (downstream stages keep them). */
-export async function* fileChunks(path: string, size: number, rel: string): AsyncGenerator<Buffer> {
+/** A large file in READ_CHUNK pieces, each read into its own buffer from `alloc` (downstream stages keep them). */
+export async function* fileChunks(path: string, size: number, rel: string, alloc: Allocate = fresh): AsyncGenerator<Buffer> {
   const fd = await openFd(path);
   try {
     let pos = 0;
     while (pos < size) {
       const want = Math.min(READ_CHUNK, size - pos);
-      const buf = Buffer.allocUnsafe(want);
+      const buf = alloc(want);
       const bytesRead = await readFd(fd, buf, 0, want, pos);
       if (bytesRead === 0) throw changed(rel, `shrank (${pos} of ${size} bytes)`);
       pos += bytesRead;

@@ -55,7 +55,7 @@ export function memberEncoder(level: number): MemberEncoder {
 }
 
 /** Uncompressed bytes waiting or being deflated, per thread: enough that a thread never waits for work. */
-const QUEUE_PER_THREAD = 4 << 20;
+const QUEUE_PER_THREAD = 2 << 20;
 
 interface Previous {
   file: FileHandle;
@@ -186,8 +186,16 @@ export class MemberGzip {
    * deflating that reuse saves.
    */
   private async encode(member: TarMember, crc: number, previous: Previous | undefined): Promise<Compressed> {
-    // A piece of a large file is a member of one part: no copy needed.
-    const data = member.parts.length === 1 ? member.parts[0]! : Buffer.concat(member.parts, member.size);
+    try {
+      return await this.encodeBytes(member, crc, previous);
+    } finally {
+      // what encodeBytes returns never points into the member's bytes (copied or deflated)
+      member.release();
+    }
+  }
+
+  private async encodeBytes(member: TarMember, crc: number, previous: Previous | undefined): Promise<Compressed> {
+    const data = member.data ?? (member.parts.length === 1 ? member.parts[0]! : Buffer.concat(member.parts, member.size));
     const sha256 = Buffer.from(await webcrypto.subtle.digest('SHA-256', data)).toString('hex');
     const described = { size: member.size, sha256, first: member.first, last: member.last };
     const trailer = gzipTrailer(crc, member.size);

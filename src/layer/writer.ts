@@ -86,6 +86,8 @@ interface TarSink<T> {
   entry(name: string, size: number): T[];
   bytes(data: Buffer): T[];
   end(): T[];
+  /** A buffer of `size` bytes to read file contents into before passing them to bytes(). */
+  alloc(size: number): Buffer;
 }
 
 /** What the tar stream is cut into for the stages after it. */
@@ -105,6 +107,10 @@ class ChunkSink implements TarSink<Buffer> {
 
   end(): Buffer[] {
     return this.out.flush();
+  }
+
+  alloc(size: number): Buffer {
+    return Buffer.allocUnsafe(size);
   }
 }
 
@@ -249,9 +255,9 @@ async function* entryParts<T>(dir: string, options: TarOptions, out: TarSink<T>)
       yield* out.bytes(encodeHeader(h));
       if (h.size === 0) continue;
       if (h.size <= SMALL_FILE) {
-        yield* out.bytes(readWholeSync(abs, h.size, rel));
+        yield* out.bytes(readWholeSync(abs, h.size, rel, (n) => out.alloc(n)));
       } else {
-        for await (const chunk of fileChunks(abs, h.size, rel)) yield* out.bytes(chunk);
+        for await (const chunk of fileChunks(abs, h.size, rel, (n) => out.alloc(n))) yield* out.bytes(chunk);
       }
       yield* out.bytes(padding(h.size));
     } else if (stat.isSymbolicLink()) {
