@@ -679,12 +679,14 @@ ${results.map((w) => `- **${w.name}** — ${w.title}: ${w.context.files.toLocale
   \`docker pull\`; buildah: \`buildah rm -a\`, \`buildah rmi -af\`, \`buildah pull\`.
 - **Warm rebuild**: the same build again, nothing changed. **One file changed**: one small file of the
   context rewritten (same size, new first line) before the build; it is put back before the next
-  cold build. Each run is cold → warm → changed for each tool in turn (hull, BuildKit, buildah),
-  so drifting load hits every tool alike.
+  cold build. Each run resets all three tools, waits \`BENCH_SETTLE\` seconds (see below), then goes
+  cold → warm → changed for each tool in turn (hull, BuildKit, buildah), so drifting load hits
+  every tool alike.
 - **Push**: the image the tool just built, to a fresh empty registry each time (nothing to skip or
   mount): \`hull push\`, \`docker push\`, \`buildah push\`, and \`skopeo copy\` of hull's image from hull's
-  store (an OCI layout) as the floor for hull. hull's layers are compressed when built; docker and
-  buildah compress theirs at push time (that is part of their push).
+  store (an OCI layout) as the floor for hull. hull's layers are compressed when built (gzip level 1,
+  its default, as kaniko's; incompressible pieces stored); docker and buildah compress theirs at
+  push time (that is part of their push), at gzip's default level.
 - **Same runtime, same network**: runc for all (\`hull build --runtime runc\`, \`buildah bud --runtime
   runc\`, BuildKit's own runc executor), the host network for RUN (\`docker build --network host\`,
   \`buildah bud --network host\`, hull's default). buildah: \`--layers\`, \`--pull=false\` (use the base in
